@@ -1,0 +1,90 @@
+import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
+import { renderConfigDoc } from '../config/config-doc.js';
+import { runDaemon } from '../daemon/main.js';
+import { VERSION } from '../daemon/version.js';
+import { runDecode } from './decode.js';
+import { type CliIo, parseFlags, UsageError } from './flags.js';
+import { runSimulate } from './simulate.js';
+import { runStatus } from './status.js';
+
+const HELP = `stratum1d ${VERSION}: a managed stratum-1 time server (GNSS + PPS + RTC)
+
+usage: stratum1d <command> [options]
+
+commands:
+  run [--config FILE] [--simulate]   run the daemon (on real hardware, or the built-in simulator)
+  status [--json]                    print the running daemon's state
+  decode [FILE|-]                    decode a recorded NMEA log into gpsd JSON reports
+  simulate [--to PATH] ...           play the simulated receiver into a tty (see scripts/sim-pty.sh)
+  config check [FILE]                validate a configuration file (exit 78 when invalid)
+  config doc                         print the configuration reference (Markdown)
+
+Run 'stratum1d <command> --help' for a command's options.`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run': {
+        const f = parseFlags(rest, { config: 'string', simulate: 'boolean', help: 'boolean' });
+        if (f.help) {
+          io.stdout.write('usage: stratum1d run [--config FILE] [--simulate]\n');
+          return 0;
+        }
+        if (f._.length) throw new UsageError(`unexpected argument ${f._[0]}`);
+        const code = await runDaemon({ configFile: (f.config as string | undefined) ?? null, simulate: f.simulate === true });
+        // A driver handle that failed to close must not keep a stopped daemon alive.
+        setTimeout(() => process.exit(code), 200).unref();
+        return code;
+      }
+      case 'status':
+        return await runStatus(rest, io);
+      case 'decode':
+        return await runDecode(rest, io);
+      case 'simulate':
+        return await runSimulate(rest, io);
+      case 'config':
+        return runConfig(rest, io);
+      case '--version':
+      case 'version':
+        io.stdout.write(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case 'help':
+        io.stdout.write(`${HELP}\n`);
+        return cmd === undefined ? 64 : 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`stratum1d: ${err.message}\nRun 'stratum1d --help' for usage.\n`);
+      return 64;
+    }
+    throw err;
+  }
+}
+
+function runConfig(argv: string[], io: CliIo): number {
+  const [sub, ...rest] = argv;
+  if (sub === 'doc') {
+    io.stdout.write(`${renderConfigDoc()}\n`);
+    return 0;
+  }
+  if (sub === 'check') {
+    if (rest.length > 1) throw new UsageError('config check takes at most one FILE');
+    try {
+      loadConfig(rest[0] ?? null);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        io.stderr.write(`stratum1d: ${err.message}\n`);
+        return EX_CONFIG;
+      }
+      throw err;
+    }
+    io.stdout.write(`${rest[0] ?? '(defaults)'}: ok\n`);
+    return 0;
+  }
+  throw new UsageError('config needs a subcommand: check [FILE] | doc');
+}

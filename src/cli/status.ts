@@ -1,0 +1,70 @@
+import { loadConfig, ConfigError } from '../config/load-config.js';
+import { controlSocketPath, runtimeDir } from '../config/paths.js';
+import { controlCall } from '../daemon/control/control-client.js';
+import type { ApplianceState } from '../daemon/core/appliance-state.js';
+import { utcToIso } from '../daemon/core/utc-time.js';
+import { type CliIo, parseFlags, UsageError } from './flags.js';
+
+const HELP = `usage: stratum1d status [--json] [--socket PATH] [--config FILE]
+
+Prints the running daemon's state, read over its control socket
+(default: <runtime dir>/control.sock). --json prints the raw snapshot.
+Exit status: 0 when the daemon answered, 69 when it could not be reached.`;
+
+export async function runStatus(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(argv, { json: 'boolean', socket: 'string', config: 'string', help: 'boolean' });
+  if (flags.help) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (flags._.length > 0) throw new UsageError(`unexpected argument ${flags._[0]}`);
+  let socket = flags.socket as string | undefined;
+  if (!socket) {
+    let config = null;
+    try {
+      config = flags.config ? loadConfig(flags.config as string) : null;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        io.stderr.write(`stratum1d: ${err.message}\n`);
+        return 78;
+      }
+      throw err;
+    }
+    socket = controlSocketPath(runtimeDir(config));
+  }
+  let result: { summary: string; state: ApplianceState };
+  try {
+    result = (await controlCall(socket, 'status')) as { summary: string; state: ApplianceState };
+  } catch (err) {
+    io.stderr.write(`stratum1d: ${(err as Error).message}\n`);
+    return 69; // EX_UNAVAILABLE
+  }
+  if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  else io.stdout.write(formatStatus(result.summary, result.state));
+  return 0;
+}
+
+export function formatStatus(summary: string, s: ApplianceState): string {
+  const g = s.gnss;
+  const fix = g.fix;
+  const rows: [string, string][] = [
+    ['daemon', `stratum1d ${s.version}, pid ${s.pid}, ${s.mode}, up ${Math.round((Date.now() - s.startedAt) / 1000)} s, config ${s.configSource}`],
+    ['gnss link', `${g.device}: ${g.link}${g.lastError ? ` (${g.lastError})` : ''}, ${g.reconnects} reconnects`],
+    ['fix', fix ? `${['no report', 'no fix', '2D', '3D'][fix.mode]} at ${fix.time ? utcToIso(fix.time) : 'unknown time'}` : 'none yet'],
+    ['position', fix && fix.lat !== null && fix.lon !== null ? `${fix.lat.toFixed(6)}, ${fix.lon.toFixed(6)}${fix.altMSL !== null ? `, ${fix.altMSL.toFixed(1)} m MSL` : ''}` : 'unknown'],
+    ['time valid', `${g.trust.timeValid ? 'yes' : 'no'} (${g.trust.validStreak}/${g.trust.needed} consecutive good epochs)`],
+    ['satellites', g.sky ? `${g.sky.uSat ?? '?'} used / ${g.sky.nSat ?? '?'} visible, hdop ${g.sky.hdop ?? '?'}` : 'unknown'],
+    ['antenna', g.antenna ?? 'unknown'],
+    ['pps', s.pps.source === null ? 'not configured' : `${s.pps.source}: ${s.pps.link}, ${s.pps.pulses} pulses, ${s.pps.missed} missed`],
+    [
+      'rtc',
+      s.rtc.model === null
+        ? 'not configured'
+        : `${s.rtc.model}: ${s.rtc.readable ? 'readable' : `unreadable${s.rtc.lastError ? ` (${s.rtc.lastError})` : ''}`}` +
+          (s.rtc.offsetMs !== null ? `, ${s.rtc.offsetMs >= 0 ? '+' : ''}${s.rtc.offsetMs} ms vs system` : '') +
+          (s.rtc.oscillatorStopped ? ', OSCILLATOR STOPPED' : ''),
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${summary}\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration: defaults, documentation and validation in one place. The README's
+ * configuration reference is generated from these descriptions (`stratum1d config doc`), and a
+ * test keeps the two equal. Every object is strict: an unknown key is a startup error naming
+ * its path, because a misspelt key silently ignored is a time server silently misconfigured.
+ */
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Lowest level written to stderr.'),
+    format: z
+      .enum(['auto', 'json', 'text'])
+      .default('auto')
+      .describe('`json`: one JSON object per line (what journald wants); `text`: for a terminal; `auto`: text on a TTY, JSON otherwise.'),
+    fixIntervalS: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(5)
+      .describe('Seconds between routine fix lines at `info`; a change of fix mode or time validity is always logged.'),
+  })
+  .prefault({})
+  .describe('Logging. Logs always go to stderr; stdout belongs to protocol output.');
+
+const backoffSchema = z
+  .strictObject({
+    initialMs: z.number().int().min(10).max(60_000).default(250).describe('First retry delay after the port disappears.'),
+    maxMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(2000)
+      .describe('Longest retry delay. Bounds how long a re-plugged receiver waits to be opened again.'),
+  })
+  .prefault({})
+  .describe('Reconnect backoff for the serial port (doubling, with jitter).');
+
+const gnssSchema = z
+  .strictObject({
+    device: z.string().min(1).default('/dev/serial0').describe('Serial device of the GNSS receiver.'),
+    baudRate: z
+      .number()
+      .int()
+      .refine((n) => [4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600].includes(n), {
+        message: 'must be one of 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600',
+      })
+      .default(9600)
+      .describe('Serial speed; NMEA 0183 receivers default to 9600 (older ones 4800).'),
+    acceptMissingChecksum: z
+      .boolean()
+      .default(false)
+      .describe('Accept sentences without a `*hh` checksum (NMEA 0183 makes it optional on a few sentences; some old receivers omit it).'),
+    timeValidAfter: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(3)
+      .describe('Consecutive valid epochs before the time is trusted.'),
+    epochQuietMs: z
+      .number()
+      .int()
+      .min(20)
+      .max(900)
+      .default(150)
+      .describe('Close an epoch when the receiver has been quiet this long (until its cycle shape is learned).'),
+    reconnect: backoffSchema,
+  })
+  .prefault({})
+  .describe('The GNSS receiver (NMEA 0183 over a serial port).');
+
+const simulatorSchema = z
+  .strictObject({
+    rateHz: z.number().int().min(1).max(10).default(1).describe('Epochs per second.'),
+    latencyMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(900)
+      .default(120)
+      .describe('Delay of the first sentence after the top of the second, as a real receiver has.'),
+    lat: z.number().min(-90).max(90).default(51.4779).describe('Simulated latitude, degrees.'),
+    lon: z.number().min(-180).max(180).default(-0.0015).describe('Simulated longitude, degrees.'),
+    altMSL: z.number().min(-500).max(9000).default(45).describe('Simulated altitude above mean sea level, metres.'),
+  })
+  .prefault({})
+  .describe('The built-in GNSS/PPS/RTC simulator (`stratum1d run --simulate`).');
+
+const pathsSchema = z
+  .strictObject({
+    runtimeDir: z
+      .string()
+      .optional()
+      .describe('Where the control socket lives. Default: `$RUNTIME_DIRECTORY` (systemd), else `$XDG_RUNTIME_DIR/stratum1d`, else `/tmp/stratum1d-<uid>`.'),
+    stateDir: z
+      .string()
+      .optional()
+      .describe('Where the daemon keeps its own state. Default: `$STATE_DIRECTORY` (systemd), else `~/.local/state/stratum1d`.'),
+  })
+  .prefault({})
+  .describe('Directories.');
+
+export const configSchema = z
+  .strictObject({
+    log: logSchema,
+    gnss: gnssSchema,
+    simulator: simulatorSchema,
+    paths: pathsSchema,
+  })
+  .describe('stratum1d configuration (YAML).');
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,121 @@
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import { MAX_REQUEST_BYTES, parseRequest, type ControlResponse } from './protocol.js';
+
+export type ControlHandler = (params: unknown) => unknown | Promise<unknown>;
+
+/**
+ * Unix-socket server for local clients. A bad request gets an error response and is counted;
+ * the connection and the daemon carry on. Mode 0660 so the `stratum1d` group may connect.
+ */
+export class ControlServer {
+  readonly #handlers = new Map<string, ControlHandler>();
+  readonly #sockets = new Set<Socket>();
+  #server: Server | null = null;
+  readonly stats = { connections: 0, requests: 0, badRequests: 0 };
+
+  constructor(
+    readonly path: string,
+    private readonly log: Logger,
+  ) {}
+
+  handle(method: string, handler: ControlHandler): void {
+    this.#handlers.set(method, handler);
+  }
+
+  /** Fails fast when another daemon already answers on the path; removes a stale socket. */
+  async start(): Promise<void> {
+    mkdirSync(this.path.slice(0, this.path.lastIndexOf('/')) || '/', { recursive: true, mode: 0o750 });
+    if (await answers(this.path)) throw new Error(`another stratum1d is already running (control socket ${this.path} answers)`);
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // absent: nothing stale to remove
+    }
+    const server = createServer((s) => this.#accept(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error('control socket error', { err }));
+    chmodSync(this.path, 0o660);
+    this.#server = server;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    const server = this.#server;
+    this.#server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // already gone
+    }
+  }
+
+  #accept(socket: Socket): void {
+    this.stats.connections++;
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) void this.#dispatch(socket, line);
+      }
+      if (buf.length > MAX_REQUEST_BYTES) {
+        buf = '';
+        this.stats.badRequests++;
+        this.#reply(socket, { id: null, error: { code: 'too_large', message: `request longer than ${MAX_REQUEST_BYTES} bytes` } });
+      }
+    });
+  }
+
+  async #dispatch(socket: Socket, line: string): Promise<void> {
+    this.stats.requests++;
+    const req = parseRequest(line);
+    if ('error' in req) {
+      this.stats.badRequests++;
+      this.#reply(socket, { id: req.id, error: { code: 'bad_request', message: req.error } });
+      return;
+    }
+    const handler = this.#handlers.get(req.method);
+    if (!handler) {
+      this.stats.badRequests++;
+      const known = [...this.#handlers.keys()].join(', ');
+      this.#reply(socket, { id: req.id, error: { code: 'unknown_method', message: `unknown method "${req.method}" (known: ${known})` } });
+      return;
+    }
+    try {
+      this.#reply(socket, { id: req.id, result: await handler(req.params) });
+    } catch (err) {
+      this.log.warn('control request failed', { method: req.method, err });
+      this.#reply(socket, { id: req.id, error: { code: 'failed', message: (err as Error).message } });
+    }
+  }
+
+  #reply(socket: Socket, res: ControlResponse): void {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(res)}\n`);
+  }
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

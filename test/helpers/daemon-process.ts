@@ -1,0 +1,102 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = new URL('../../bin/stratum1d.js', import.meta.url).pathname;
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), 's1d-it-'));
+
+/** A built `stratum1d` run as a real process with its own runtime and state directories. */
+export class DaemonProcess {
+  readonly stderrLines: string[] = [];
+  stdout = '';
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    args: string[],
+    readonly dir: string = tempDir(),
+    extraEnv: NodeJS.ProcessEnv = {},
+  ) {
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...this.env(), ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errBuf = '';
+    this.child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      errBuf += c;
+      const lines = errBuf.split('\n');
+      errBuf = lines.pop() ?? '';
+      this.stderrLines.push(...lines);
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (c: string) => (this.stdout += c));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  env(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: this.dir,
+      STRATUM1D_PATHS__RUNTIME_DIR: join(this.dir, 'run'),
+      STRATUM1D_PATHS__STATE_DIR: join(this.dir, 'state'),
+    };
+  }
+
+  get socket(): string {
+    return join(this.dir, 'run', 'control.sock');
+  }
+
+  /** The JSON log records written so far. */
+  logs(): Array<Record<string, unknown>> {
+    return this.stderrLines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async waitForLog(match: (r: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const start = Date.now();
+    for (;;) {
+      const hit = this.logs().find(match);
+      if (hit) return hit;
+      if (this.child.exitCode !== null) throw new Error(`daemon exited (${this.child.exitCode}) before the log line; stderr:\n${this.stderrLines.join('\n')}`);
+      if (Date.now() - start > timeoutMs) throw new Error(`no such log line within ${timeoutMs} ms; stderr:\n${this.stderrLines.slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * `stratum1d status ...` against this daemon, as a separate process. Asynchronous, so the
+   * test process keeps receiving (sd_notify listeners time their messages on its event loop).
+   */
+  status(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [BIN, 'status', '--socket', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+    const t0 = Date.now();
+    if (this.child.exitCode === null) this.child.kill(signal);
+    const { code } = await this.exited;
+    return { code, ms: Date.now() - t0 };
+  }
+}
+
+/** Polls `fn` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
