@@ -4,7 +4,7 @@ import { configSchema } from './schema.js';
 /** One documented leaf or section of the schema, for the reference docs and env overrides. */
 export interface SchemaNode {
   path: string[];
-  kind: 'section' | 'boolean' | 'number' | 'string' | 'enum';
+  kind: 'section' | 'boolean' | 'number' | 'string' | 'enum' | 'list';
   description: string;
   defaultValue: unknown; // undefined: none
   options?: readonly string[];
@@ -49,6 +49,7 @@ function walk(schema: AnySchema, path: string[]): SchemaNode {
     return { path, kind: 'enum', description, defaultValue, options };
   }
   if (t === 'boolean' || t === 'number' || t === 'string') return { path, kind: t, description, defaultValue };
+  if (t === 'array') return { path, kind: 'list', description, defaultValue };
   throw new Error(`schema-walk: unsupported schema type ${t} at ${path.join('.')}`);
 }
 

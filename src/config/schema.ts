@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { gpsdSchema } from './sections/gpsd.js';
+import { timekeeperSchema } from './sections/timekeeper.js';
 
 /**
  * The whole configuration: defaults, documentation and validation in one place. The README's
@@ -108,6 +110,8 @@ export const configSchema = z
   .strictObject({
     log: logSchema,
     gnss: gnssSchema,
+    timekeeper: timekeeperSchema,
+    gpsd: gpsdSchema,
     simulator: simulatorSchema,
     paths: pathsSchema,
   })

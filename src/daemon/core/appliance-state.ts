@@ -1,4 +1,5 @@
 import type { Fix, Sky } from './fix.js';
+import { initialTimekeeperState, type TimekeeperState } from './timekeeper-types.js';
 
 /**
  * The one in-memory model of the appliance. Services replace sections through
@@ -62,6 +63,7 @@ export interface ApplianceState {
   gnss: GnssState;
   pps: PpsState;
   rtc: RtcState;
+  timekeeper: TimekeeperState;
 }
 
 export function initialState(init: {
@@ -74,6 +76,7 @@ export function initialState(init: {
   timeValidAfter: number;
   ppsSource: string | null;
   rtcModel: string | null;
+  timekeeper?: TimekeeperState['kind'];
 }): ApplianceState {
   return {
     version: init.version,
@@ -105,6 +108,7 @@ export function initialState(init: {
       readAt: null,
       lastError: null,
     },
+    timekeeper: initialTimekeeperState(init.timekeeper ?? 'none'),
   };
 }
 
@@ -123,7 +127,7 @@ export class ApplianceStore {
   }
 
   /** Replaces one section; listeners see the new and the previous snapshot. */
-  update<K extends 'gnss' | 'pps' | 'rtc'>(section: K, patch: Partial<ApplianceState[K]>): void {
+  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper'>(section: K, patch: Partial<ApplianceState[K]>): void {
     const prev = this.#state;
     const next = Object.freeze({ ...prev, [section]: Object.freeze({ ...prev[section], ...patch }) });
     this.#state = next;

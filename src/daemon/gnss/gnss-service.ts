@@ -21,6 +21,9 @@ export interface GnssServiceOptions {
 interface GnssServiceEvents {
   open: [];
   fix: [Fix, FixTrust];
+  sky: [Sky];
+  /** Every line as received, for raw NMEA watchers (gpsd clients with `nmea: true`). */
+  line: [LineSample];
 }
 
 /**
@@ -76,7 +79,11 @@ export class GnssService extends EventEmitter<GnssServiceEvents> {
   #makePipeline(opts: NmeaPipelineOptions): NmeaPipeline {
     const p = new NmeaPipeline(opts);
     p.on('fix', (fix, trust) => this.#onFix(p, fix, trust));
-    p.on('sky', (sky: Sky) => this.#o.store.update('gnss', { sky }));
+    p.on('sky', (sky: Sky) => {
+      if (p !== this.#pipeline) return;
+      this.#o.store.update('gnss', { sky });
+      this.emit('sky', sky);
+    });
     return p;
   }
 
@@ -125,6 +132,7 @@ export class GnssService extends EventEmitter<GnssServiceEvents> {
 
   readonly #onLine = (sample: LineSample): void => {
     this.#pipeline.push(sample);
+    this.emit('line', sample);
     if (this.#quietTimer) this.#quietTimer.refresh();
     else this.#quietTimer = setTimeout(() => this.#pipeline.closeEpoch(), this.#o.epochQuietMs);
   };
