@@ -13,5 +13,5 @@ t.test('the README carries the generated reference unchanged', async (t) => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   const m = /<!-- config-doc:start -->\n([\s\S]*?)<!-- config-doc:end -->/.exec(readme);
   t.ok(m, 'README has the config-doc markers');
-  t.equal(m?.[1]?.trim(), renderConfigDoc().trim(), 'regenerate with: node bin/stratum1d.js config doc');
+  t.equal(m?.[1]?.trim(), renderConfigDoc().trim(), 'regenerate with: scripts/update-readme-config.sh');
 });
