@@ -65,6 +65,31 @@ export function formatStatus(summary: string, s: ApplianceState): string {
           (s.rtc.oscillatorStopped ? ', OSCILLATOR STOPPED' : ''),
     ],
   ];
+  rows.push(...timekeeperRows(s));
   const w = Math.max(...rows.map(([k]) => k.length));
-  return `${summary}\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+  const why = s.timekeeper.explanations.length ? `\nexplanations:\n${s.timekeeper.explanations.map((e) => `  - ${e}`).join('\n')}\n` : '';
+  return `${summary}\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n${why}`;
+}
+
+function timekeeperRows(s: ApplianceState): [string, string][] {
+  const tk = s.timekeeper;
+  if (tk.kind === 'none') return [['timekeeper', 'none configured']];
+  const selected = tk.sources.find((src) => src.state === 'selected');
+  const off = tk.nmeaOffset;
+  return [
+    [
+      'timekeeper',
+      `${tk.kind}: ${tk.reachable ? (tk.synced ? 'synchronised' : 'not synchronised') : `unreachable${tk.lastError ? ` (${tk.lastError})` : ''}`}` +
+        (selected ? `, selected ${selected.name}` : '') +
+        (tk.tracking?.systemOffsetS != null ? `, system offset ${(tk.tracking.systemOffsetS * 1e6).toFixed(1)} µs` : ''),
+    ],
+    ['sources', tk.sources.length ? tk.sources.map((src) => `${src.name} ${src.state}`).join(', ') : 'none known'],
+    [
+      'nmea offset',
+      off
+        ? `${(off.valueS * 1000).toFixed(1)} ms (${off.source}${off.spreadS != null ? `, spread ${(off.spreadS * 1000).toFixed(2)} ms` : ''}, ${off.samples} samples${off.reference ? ` vs ${off.reference}` : ''})`
+        : 'not measured yet',
+    ],
+    ['feed', `${tk.feed.sockSent} SOCK samples, ${tk.feed.ppsSent} PPS samples, ${tk.feed.shmWrites} SHM writes, ${tk.feed.sockFailed} failed${tk.feed.lastError ? ` (${tk.feed.lastError})` : ''}`],
+  ];
 }

@@ -40,6 +40,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   const log = createLogger(config.log);
   const notifier = Notifier.fromEnv(env, { onError: (e) => log.debug('sd_notify failed', { error: e.message }) });
+  for (const problem of notifier.problems) log.warn('systemd notify environment unusable', { problem });
   const drivers = buildDrivers(config, opts.simulate);
   const store = new ApplianceStore(
     initialState({
@@ -52,6 +53,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       timeValidAfter: config.gnss.timeValidAfter,
       ppsSource: drivers.pps?.path ?? null,
       rtcModel: drivers.rtc?.model ?? null,
+      timekeeper: config.timekeeper.kind,
     }),
   );
 
