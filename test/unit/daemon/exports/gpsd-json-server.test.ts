@@ -1,0 +1,218 @@
+import t, { type Test } from 'tap';
+import { connect, type Socket } from 'node:net';
+import type { Fix, SatelliteView, Sky } from '../../../../src/daemon/core/fix.js';
+import { GpsdJsonServer } from '../../../../src/daemon/exports/gpsd-json-server.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const DEVICE = '/dev/ttyTEST';
+
+const fix = (second: number): Fix => ({
+  time: { year: 2024, month: 5, day: 6, hour: 7, minute: 8, second, millis: 0 },
+  mode: 3,
+  status: null,
+  leapSeconds: null,
+  lat: 48.1173,
+  lon: 11.5167,
+  altHAE: 592.3,
+  altMSL: 545.4,
+  geoidSep: 46.9,
+  speed: 0,
+  track: null,
+  magvar: null,
+  climb: null,
+  eph: null,
+  epv: null,
+  receivedAt: Date.UTC(2024, 4, 6, 7, 8, second, 135),
+  sentences: ['RMC', 'GGA'],
+});
+
+const sat = (PRN: number): SatelliteView => ({ PRN, gnssid: 0, svid: PRN, sigid: null, el: 45, az: 180, ss: 40, used: PRN % 2 === 0 });
+const sky = (n: number): Sky => ({ time: null, nSat: n, uSat: Math.floor(n / 2), hdop: 0.9, pdop: 1.5, vdop: 1.2, satellites: Array.from({ length: n }, (_, i) => sat(i + 1)) });
+
+/** A raw TCP client that collects parsed lines. */
+class Client {
+  readonly lines: string[] = [];
+  #buf = '';
+  constructor(readonly sock: Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.#buf += d;
+      let i;
+      while ((i = this.#buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.#buf.slice(0, i).replace(/\r$/, ''));
+        this.#buf = this.#buf.slice(i + 1);
+      }
+    });
+  }
+  static async open(port: number): Promise<Client> {
+    const s = connect(port, '127.0.0.1');
+    await new Promise((r, j) => s.once('connect', r).once('error', j));
+    return new Client(s);
+  }
+  get objs(): Record<string, unknown>[] {
+    return this.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  classes(): string[] {
+    return this.objs.map((o) => String(o.class));
+  }
+  async waitFor(n: number, ms = 3000): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.lines.length < n) {
+      if (Date.now() > end) throw new Error(`got ${this.lines.length} of ${n} lines: ${this.lines.join(' | ')}`);
+      await sleep(5);
+    }
+  }
+}
+
+async function start(t: Test, opts: Partial<ConstructorParameters<typeof GpsdJsonServer>[0]> = {}) {
+  const server = new GpsdJsonServer({ listen: '127.0.0.1', port: 0, maxClients: 4, clientBufferBytes: 65_536, rev: 'unit', device: { path: DEVICE, bps: 9600 }, ...opts });
+  const { port } = await server.listen();
+  t.teardown(() => server.close());
+  return { server, port };
+}
+
+t.test('VERSION on connect; WATCH answers DEVICES then WATCH; reports follow the policy', async (t) => {
+  const { server, port } = await start(t);
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  await c.waitFor(1);
+  t.match(c.objs[0], { class: 'VERSION', release: '3.22', rev: 'unit', proto_major: 3, proto_minor: 14 });
+  server.publishFix(fix(1));
+  await sleep(50);
+  t.equal(c.lines.length, 1, 'nothing streamed before ?WATCH');
+  c.sock.write('?WATCH={"enable":true,"json":true};');
+  await c.waitFor(3);
+  t.same(c.classes(), ['VERSION', 'DEVICES', 'WATCH']);
+  t.match(c.objs[1], { devices: [{ class: 'DEVICE', path: DEVICE, driver: 'NMEA0183', flags: 1, bps: 9600, parity: 'N', stopbits: 1 }] });
+  server.publishFix(fix(2));
+  server.publishSky(sky(8));
+  server.publishNmea('$GPRMC,not,streamed*00');
+  server.publishPps({ real: { sec: 100, nsec: 0 }, clock: { sec: 100, nsec: 1234 } });
+  await c.waitFor(5);
+  await sleep(50);
+  t.same(c.classes(), ['VERSION', 'DEVICES', 'WATCH', 'TPV', 'SKY'], 'json only: no NMEA, no PPS');
+  t.match(c.objs[3], { class: 'TPV', device: DEVICE, mode: 3, time: '2024-05-06T07:08:02.000Z', lat: 48.1173 });
+  c.sock.write('?WATCH={"json":false,"nmea":true,"pps":true};');
+  await c.waitFor(7);
+  server.publishFix(fix(3));
+  server.publishNmea('$GPRMC,streamed*00');
+  server.publishPps({ real: { sec: 100, nsec: 0 }, clock: { sec: 100, nsec: 1234 }, qErr: -5 });
+  await c.waitFor(10);
+  t.same(c.classes().slice(7), ['TOFF', 'PPS']);
+  t.match(c.objs[7], { device: DEVICE, real_sec: Date.UTC(2024, 4, 6, 7, 8, 3) / 1000, real_nsec: 0, clock_nsec: 135_000_000 });
+  t.match(c.objs[8], { real_sec: 100, clock_nsec: 1234, precision: -20, qErr: -5 });
+  t.ok(c.lines.includes('$GPRMC,streamed*00'), 'the NMEA line, verbatim');
+});
+
+t.test('POLL, DEVICE, DEVICES, VERSION and unknown commands', async (t) => {
+  const { server, port } = await start(t);
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  server.publishFix(fix(1));
+  server.publishSky(sky(4));
+  c.sock.write('?POLL;');
+  await c.waitFor(2);
+  t.match(c.objs[1], { class: 'POLL', active: 0, tpv: [], sky: [] }, 'not pollable before ?WATCH');
+  c.sock.write('?WATCH={"enable":true};?POLL;?DEVICE;?DEVICES;?VERSION;?FOO;?WATCH={"device":"/dev/other"};?DEVICE={"path":"/dev/other"};');
+  await c.waitFor(11);
+  t.same(c.classes().slice(2), ['DEVICES', 'WATCH', 'POLL', 'DEVICE', 'DEVICES', 'VERSION', 'ERROR', 'ERROR', 'ERROR']);
+  const o = c.objs;
+  t.match(o[4], { active: 1, tpv: [{ class: 'TPV', time: '2024-05-06T07:08:01.000Z' }], sky: [{ class: 'SKY', nSat: 4 }] });
+  t.ok(Date.now() - Date.parse(String(o[4]!.time)) < 5000, 'POLL time is now');
+  t.match(o[8], { message: "Unrecognized request '?FOO;'" });
+  t.match(o[9], { message: 'No such device as /dev/other' });
+  t.match(o[10], { message: /not found/ });
+  t.equal(server.stats().requests.unknown, 1);
+  t.equal(server.stats().errorsSent, 3);
+});
+
+t.test('garbage and overlong requests get ERROR; the client stays connected', async (t) => {
+  const { server, port } = await start(t, { maxRequestBytes: 256 });
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  c.sock.write('GET / HTTP/1.1\r\n');
+  c.sock.write(`?WATCH={"device":"${'z'.repeat(1000)}"};`);
+  c.sock.write('?WATCH={"enable":true,"json":"yes"};');
+  c.sock.write('?VERSION;');
+  await c.waitFor(5);
+  t.same(c.classes(), ['VERSION', 'ERROR', 'ERROR', 'ERROR', 'VERSION']);
+  t.match(c.objs[1], { message: /^Unrecognized request 'GET/ });
+  t.match(c.objs[2], { message: /too long/ });
+  t.match(c.objs[3], { message: /^Invalid WATCH/ });
+  t.notOk(c.sock.destroyed, 'still connected');
+  t.match(server.stats().requests, { garbage: 1, overlong: 1, WATCH: 1, VERSION: 1 });
+});
+
+t.test('max clients: the next one gets an ERROR and is closed; counted', async (t) => {
+  const { server, port } = await start(t, { maxClients: 2 });
+  const a = await Client.open(port);
+  const b = await Client.open(port);
+  await Promise.all([a.waitFor(1), b.waitFor(1)]);
+  const c = await Client.open(port);
+  const closed = new Promise((r) => c.sock.once('close', r));
+  await c.waitFor(1);
+  t.match(c.objs[0], { class: 'ERROR', message: /Too many clients/ });
+  await closed;
+  t.match(server.stats(), { clients: 2, connections: 2, refused: 1 });
+  a.sock.destroy();
+  await sleep(50);
+  const d = await Client.open(port);
+  await d.waitFor(1);
+  t.equal(d.objs[0]!.class, 'VERSION', 'a place freed up');
+  for (const s of [b, d]) s.sock.destroy();
+});
+
+t.test('a slow client loses reports (counted, bounded); a fast one gets them all', async (t) => {
+  const bufferBytes = 10_240 * 4;
+  const { server, port } = await start(t, { clientBufferBytes: bufferBytes });
+  const fast = await Client.open(port);
+  const slow = await Client.open(port);
+  t.teardown(() => [fast, slow].forEach((c) => c.sock.destroy()));
+  for (const c of [fast, slow]) c.sock.write('?WATCH={"enable":true,"json":true};');
+  await Promise.all([fast.waitFor(3), slow.waitFor(3)]);
+  slow.sock.pause(); // stops reading: the kernel buffers fill, then Node's queue
+  const big = sky(40); // ~3.5 kB a report
+  const rounds = 400;
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < 5; k++) server.publishSky(big);
+    await new Promise((r) => setImmediate(r));
+    if (i % 20 === 0) await sleep(1);
+  }
+  await fast.waitFor(3 + rounds * 5, 20_000);
+  const s = server.stats();
+  t.ok(s.reportsDropped > 0, `reports dropped for the slow client: ${s.reportsDropped}`);
+  t.equal(fast.classes().filter((c) => c === 'SKY').length, rounds * 5, 'the fast client got every report');
+  t.equal(s.reportsSent.SKY! + s.reportsDropped, rounds * 5 * 2, 'every report either sent or counted as dropped');
+});
+
+t.test('size cap: a huge SKY is trimmed to 10,240 bytes, used satellites kept first', async (t) => {
+  const { server, port } = await start(t);
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  c.sock.write('?WATCH={"enable":true,"json":true};');
+  await c.waitFor(3);
+  server.publishSky(sky(400));
+  await c.waitFor(4);
+  const line = c.lines[3]!;
+  t.ok(Buffer.byteLength(line) + 2 <= 10_240, `SKY line ${Buffer.byteLength(line) + 2} bytes`);
+  const r = JSON.parse(line) as { nSat: number; satellites: { used: boolean }[] };
+  t.equal(r.nSat, 400, 'the counts still tell the truth');
+  t.ok(r.satellites.length > 50 && r.satellites.length < 400);
+  t.ok(r.satellites.slice(0, 200).every((s) => s.used), 'the used satellites come first');
+  t.equal(server.stats().reportsTrimmed, 1);
+  server.publishNmea(`$${'X'.repeat(20_000)}`);
+  await sleep(30);
+  t.equal(server.stats().reportsTooLarge, 1, 'an NMEA line over the cap is not sent');
+});
+
+t.test('close(): clients are disconnected and the port is released', async (t) => {
+  const server = new GpsdJsonServer({ listen: '127.0.0.1', port: 0, maxClients: 4, clientBufferBytes: 65_536, rev: 'unit', device: { path: DEVICE } });
+  const { port } = await server.listen();
+  const c = await Client.open(port);
+  const closed = new Promise((r) => c.sock.once('close', r));
+  await server.close();
+  await closed;
+  t.equal(server.stats().listening, false);
+  await t.rejects(Client.open(port), 'nothing listens any more');
+  server.publishFix(fix(1)); // publishing after close is harmless
+});
