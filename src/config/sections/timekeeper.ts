@@ -37,6 +37,14 @@ export const timekeeperSchema = z
           .min(1)
           .default(['systemctl', 'restart', 'chrony'])
           .describe('How `config apply` restarts chronyd after writing the include.'),
+        chronydPath: z.string().min(1).default('chronyd').describe('chronyd binary `config apply` validates with (`chronyd -p`).'),
+        chronycPath: z.string().min(1).default('chronyc').describe('chronyc binary used to check that chronyd came up after a restart.'),
+        upTimeoutS: z
+          .number()
+          .min(1)
+          .max(300)
+          .default(15)
+          .describe('How long `config apply` waits for chronyd to answer `tracking` after a restart before rolling back.'),
         allow: z.array(z.string().min(1)).default([]).describe('`allow` directives: networks that may query this server (e.g. `192.168.0.0/16`).'),
         deny: z.array(z.string().min(1)).default([]).describe('`deny` directives.'),
         leapSecondSource: z
@@ -67,6 +75,23 @@ export const timekeeperSchema = z
           .default('shm')
           .describe('`shm`: NTP shared memory (works with Debian\'s ntpd); `gpsd`: the gpsd JSON refclock, for ntpd builds that have it.'),
         shmUnit: z.number().int().min(0).max(255).default(2).describe('SHM unit for the NMEA time (units 0-1 are root-only, 0600).'),
+        ntpdPath: z.string().min(1).default('ntpd').describe('ntpd binary; `config apply` checks the fragment\'s refclock drivers against the ones it was built with.'),
+        restartCommand: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(['systemctl', 'restart', 'ntpsec'])
+          .describe('How `config apply` restarts ntpd after writing the fragment.'),
+        ntpqCommand: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(['ntpq'])
+          .describe('How to run ntpq; `config apply` runs it with `-c rv` to check that ntpd came up.'),
+        upTimeoutS: z
+          .number()
+          .min(1)
+          .max(300)
+          .default(15)
+          .describe('How long `config apply` waits for ntpd to answer before rolling back.'),
       })
       .prefault({})
       .describe('ntpsec settings.'),

@@ -1,0 +1,36 @@
+/**
+ * What a renderer needs besides the Config: facts about this machine and this moment, gathered
+ * by the caller (apply/gather-facts.ts) so the renderers stay pure and golden-testable.
+ */
+export interface RenderFacts {
+  /** e.g. `stratum1d 0.1.0`; written into the header so an operator knows who wrote the file. */
+  generator: string;
+  /** The stratum1d config file the output was rendered from, or `(defaults)`. */
+  configSource: string;
+  /**
+   * NMEA time label delay, seconds, positive when the label arrives after the second it names.
+   * Rendered as the refclock's `offset` (chrony) / fudge (ntpsec), which both add it to the
+   * label's samples (chrony.conf(5), refclock `offset`; ntpsec driver_shm `time1`).
+   */
+  nmeaOffsetS: number;
+  /** Where nmeaOffsetS came from, for the header (e.g. `calibrated, 128 samples`). */
+  offsetSource: string;
+  /** The daemon disciplines the RTC itself: chronyd must not (`rtcsync` left out). */
+  daemonManagesRtc: boolean;
+  /** Does this device or file exist? (A refclock for a missing device stops chronyd starting.) */
+  pathExists: (path: string) => boolean;
+  /** Does this network interface exist (for `hwtimestamp`)? */
+  interfaceExists: (name: string) => boolean;
+}
+
+export interface RenderNote {
+  level: 'info' | 'warn';
+  message: string;
+}
+
+export interface Rendered {
+  /** The file's content, ending with a newline. */
+  text: string;
+  /** What was left out or changed and why, for the operator. */
+  notes: RenderNote[];
+}
