@@ -16,6 +16,7 @@ function daemonEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEn
     STRATUM1D_PATHS__RUNTIME_DIR: join(dir, 'run'),
     STRATUM1D_PATHS__STATE_DIR: join(dir, 'state'),
     STRATUM1D_LOG__LEVEL: 'warn',
+    STRATUM1D_GPSD__PORT: '0',
     ...extra,
   };
 }

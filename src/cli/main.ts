@@ -2,6 +2,8 @@ import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { renderConfigDoc } from '../config/config-doc.js';
 import { runDaemon } from '../daemon/main.js';
 import { VERSION } from '../daemon/version.js';
+import { runConfigApply } from './config-apply.js';
+import { runConfigRender } from './config-render.js';
 import { runDecode } from './decode.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
 import { runSimulate } from './simulate.js';
@@ -17,6 +19,8 @@ commands:
   decode [FILE|-]                    decode a recorded NMEA log into gpsd JSON reports
   simulate [--to PATH] ...           play the simulated receiver into a tty (see scripts/sim-pty.sh)
   config check [FILE]                validate a configuration file (exit 78 when invalid)
+  config render --chrony|--ntpsec    print the timekeeper configuration stratum1d would install
+  config apply [--dry-run]           validate with the real binary, install, restart, roll back on failure
   config doc                         print the configuration reference (Markdown)
 
 Run 'stratum1d <command> --help' for a command's options.`;
@@ -44,6 +48,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'simulate':
         return await runSimulate(rest, io);
       case 'config':
+        if (rest[0] === 'render') return await runConfigRender(rest.slice(1), io);
+        if (rest[0] === 'apply') return await runConfigApply(rest.slice(1), io);
         return runConfig(rest, io);
       case '--version':
       case 'version':
@@ -86,5 +92,5 @@ function runConfig(argv: string[], io: CliIo): number {
     io.stdout.write(`${rest[0] ?? '(defaults)'}: ok\n`);
     return 0;
   }
-  throw new UsageError('config needs a subcommand: check [FILE] | doc');
+  throw new UsageError('config needs a subcommand: check [FILE] | render | apply | doc');
 }

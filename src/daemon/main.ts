@@ -10,6 +10,7 @@ import { RtcService } from './rtc/rtc-service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Notifier } from './notify/sd-notify.js';
 import { buildDrivers, type Drivers } from './wiring.js';
+import { startGpsdExport, type GpsdExport } from './wiring-gpsd.js';
 import { VERSION } from './version.js';
 
 export interface RunOptions {
@@ -72,6 +73,17 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const pps = drivers.pps ? new PpsService(drivers.pps, store, log.child({ service: 'pps' })) : null;
   const rtc = drivers.rtc ? new RtcService(drivers.rtc, store, log.child({ service: 'rtc' })) : null;
   let gnss = makeGnss(config, drivers, store, log);
+  let gpsd: GpsdExport | null = null;
+  if (config.gpsd.enabled) {
+    try {
+      gpsd = await startGpsdExport(config, store, gnss, log.child({ service: 'gpsd-json' }));
+    } catch (err) {
+      log.error('cannot start the gpsd JSON server (is gpsd running? set gpsd.port, or gpsd.enabled: false)', { error: (err as Error).message });
+      await control.stop();
+      return 75;
+    }
+    control.handle('gpsd-stats', () => ({ address: gpsd?.server.address, ...gpsd?.server.stats() }));
+  }
   await pps?.start();
   await rtc?.start();
   const onFirstOpen = (): void => {
@@ -99,7 +111,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       notifier.stopping();
       clearInterval(statusTimer);
       const deadline = new Promise((r) => setTimeout(r, STOP_BUDGET_MS).unref());
-      await Promise.race([Promise.allSettled([gnss.stop(), pps?.stop(), rtc?.stop(), control.stop()]), deadline]);
+      await Promise.race([Promise.allSettled([gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), control.stop()]), deadline]);
       notifier.stop();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
@@ -127,6 +139,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
           drivers.gnss = nd.gnss;
           store.update('gnss', { device: nd.gnss.path, link: 'connecting' });
           gnss = makeGnss(next, drivers, store, log);
+          gpsd?.attach(gnss);
           gnss.start();
         });
       } else {

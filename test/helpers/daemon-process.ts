@@ -40,6 +40,8 @@ export class DaemonProcess {
       HOME: this.dir,
       STRATUM1D_PATHS__RUNTIME_DIR: join(this.dir, 'run'),
       STRATUM1D_PATHS__STATE_DIR: join(this.dir, 'state'),
+      // Tests run daemons side by side: never the shared gpsd port.
+      STRATUM1D_GPSD__PORT: '0',
     };
   }
 
