@@ -25,7 +25,8 @@ t.test('renders chrony with the calibrated offset from the state dir, no daemon 
   const dir = t.testdir({ state: { 'nmea-offset.json': JSON.stringify({ valueS: 0.187, samples: 64, spreadS: 0.002 }) } });
   const x = io();
   t.equal(await runConfigRender(['--chrony', '--config', configIn(dir)], x), 0, x.err());
-  t.match(x.out(), /refid NMEA offset 0\.187 delay 0\.2/);
+  t.match(x.out(), /delay after the second, 0\.187 s \(calibrated/);
+  t.match(x.out(), /refid NMEA offset 0 delay 0\.2/);
   t.match(x.out(), /calibrated \(64 samples, spread 0\.002 s\)/);
   t.match(x.out(), new RegExp(`from ${dir}/c\\.yaml\\.`));
   t.match(x.err(), /pps-absent-for-test does not exist/, 'dropped refclocks are explained on stderr');
@@ -39,7 +40,7 @@ t.test('--offset wins; a corrupt calibration file is ignored and reported', asyn
   t.match(a.out(), /offset 0 delay 0\.2/, 'falls back to timekeeper.nmeaOffset.initialS');
   const b = io();
   t.equal(await runConfigRender(['--chrony', '--config', configIn(dir), '--offset', '-0.05'], b), 0);
-  t.match(b.out(), /offset -0\.05 delay 0\.2/);
+  t.match(b.out(), /delay after the second, -0\.05 s/);
   t.match(b.out(), /given with --offset/);
 });
 
@@ -47,7 +48,8 @@ t.test('--ntpsec renders the ntp.conf fragment', async (t) => {
   const dir = t.testdir({});
   const x = io();
   t.equal(await runConfigRender(['--ntpsec', '--config', configIn(dir), '--offset', '0.1'], x), 0);
-  t.match(x.out(), /^refclock shm unit 2 refid GPS time1 0\.1 minpoll 4 maxpoll 4 prefer$/m);
+  t.match(x.out(), /^refclock shm unit 2 refid GPS time1 0 minpoll 4 maxpoll 4 prefer$/m);
+  t.match(x.out(), /label delay, 0\.1 s \(given with --offset\)/);
 });
 
 t.test('usage and config errors', async (t) => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { RenderNote } from '../render/render-types.js';
-import { removeFileDurably, writeFileAtomic } from './atomic-write.js';
+import { removeFileDurably, writeFileAtomic } from '../../../lib/atomic-write.js';
 import { type CommandResult, describeResult } from './run-command.js';
 import { unifiedDiff } from './unified-diff.js';
 import type { Validation } from './validation.js';
@@ -77,17 +77,17 @@ export async function applyRendered(
 
   if (installed !== null) {
     base.backupPath = `${target.installPath}.bak`;
-    await writeFileAtomic(base.backupPath, installed);
+    await writeFileAtomic(base.backupPath, installed, { mode: 0o644 });
     messages.push(`backed up the previous file to ${base.backupPath}`);
   }
-  await writeFileAtomic(target.installPath, rendered.text);
+  await writeFileAtomic(target.installPath, rendered.text, { mode: 0o644 });
   messages.push(`wrote ${target.installPath}`);
 
   const failure = await restartAndProbe(target, messages);
   if (failure === null) return done('applied', 0, validation);
 
   messages.push(`error: ${failure}; rolling back`);
-  if (installed !== null) await writeFileAtomic(target.installPath, installed);
+  if (installed !== null) await writeFileAtomic(target.installPath, installed, { mode: 0o644 });
   else await removeFileDurably(target.installPath);
   messages.push(installed !== null ? `restored the previous ${target.installPath}` : `removed ${target.installPath} (there was none before)`);
   const again = await restartAndProbe(target, messages);

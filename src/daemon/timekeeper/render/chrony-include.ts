@@ -7,8 +7,9 @@ import type { RenderFacts, RenderNote, Rendered } from './render-types.js';
  * against chrony.conf(5) and `chronyd -p` of chrony 4.3:
  * - `refclock PPS|SOCK ... lock NMEA refid PPS prefer`: the PPS refclock numbers its pulses
  *   from the NMEA refclock's samples (`lock refid`); each refclock needs a unique refid.
- * - `refclock SOCK path ... offset O delay 0.2`: chronyd creates the datagram socket and we send
- *   `struct sock_sample`s to it; `offset` is added to every sample, `delay` widens the label's
+ * - `refclock SOCK path ... offset 0 delay 0.2`: chronyd creates the datagram socket and we send
+ *   `struct sock_sample`s to it, already corrected by the calibrated label delay; chronyd adds
+ *   `offset` to every sample, so it must stay 0. `delay` widens the label's
  *   error bound (a serial label is good to ~0.1 s). `noselect` when a PPS refclock exists: the
  *   label only numbers the pulses, it must never steer the clock itself.
  * - `leapseclist FILE` exists from chrony 4.5 only; 4.3 reports "Invalid directive", which
@@ -50,10 +51,14 @@ export function renderChronyInclude(config: Config, facts: RenderFacts): Rendere
   if (!isSafeToken(c.sockPath)) {
     notes.push({ level: 'warn', message: `timekeeper.chrony.sockPath ${JSON.stringify(c.sockPath)} cannot be written into chrony.conf: NMEA refclock left out` });
   } else {
-    lines.push(`# NMEA time label from stratum1d; offset ${formatSeconds(offset.value)} s: ${offset.source}.`);
+    // The label delay is corrected in every sample stratum1d sends (so a new calibration applies
+    // at the next epoch, without restarting chronyd); chronyd adds `offset` on top, so it stays 0
+    // here or the delay would count twice.
+    lines.push(`# NMEA time label from stratum1d. Its delay after the second, ${formatSeconds(offset.value)} s (${offset.source}),`);
+    lines.push('# is corrected in each sample stratum1d sends, so the refclock offset is 0.');
     if (havePps) lines.push('# noselect: it only numbers the PPS pulses.');
     const select = havePps ? ' noselect' : '';
-    lines.push(`refclock SOCK ${c.sockPath} refid NMEA${select} offset ${formatSeconds(offset.value)} delay 0.2`);
+    lines.push(`refclock SOCK ${c.sockPath} refid NMEA${select} offset 0 delay 0.2`);
   }
 
   const access = [...directives('allow', c.allow, notes), ...directives('deny', c.deny, notes)];

@@ -9,7 +9,8 @@ export const NTPSEC_DRIVER_NAMES = { shm: 'SHM', pps: 'PPS', gpsd: 'GPSD' } as c
  * An ntp.conf fragment for ntpsec 1.2 (`refclock NAME unit N option...`, ntpsec's
  * refclock.adoc / driver_shm / driver_pps / driver_gpsd):
  * - `refclock shm unit N refid GPS time1 O prefer`: stratum1d writes the NMEA time into the SysV
- *   segment 0x4e545030+N; `time1` is added to its samples. Units 0-1 are root-only.
+ *   segment 0x4e545030+N with the label delay already corrected; `time1` (added to every
+ *   sample) stays 0. Units 0-1 are root-only.
  * - `refclock pps unit K`: the kernel PPS device /dev/ppsK (a `path` option names any other).
  *   ntpd's PPS driver only numbers pulses while a `prefer` peer is synchronised, hence `prefer`
  *   on the NMEA source rather than on PPS.
@@ -26,8 +27,10 @@ export function renderNtpsecFragment(config: Config, facts: RenderFacts): Render
 
   if (n.driver === 'shm') {
     if (n.shmUnit < 2) notes.push({ level: 'info', message: `SHM unit ${n.shmUnit} is root-only (mode 0600): ntpd must read it as root` });
-    lines.push(`# NMEA time from stratum1d over NTP shared memory; offset ${off} s: ${offset.source}.`);
-    lines.push(`refclock shm unit ${n.shmUnit} refid GPS time1 ${off} minpoll 4 maxpoll 4 prefer`);
+    // As with chrony's SOCK feed, the label delay is already in every SHM sample.
+    lines.push(`# NMEA time from stratum1d over NTP shared memory. Its label delay, ${off} s (${offset.source}),`);
+    lines.push('# is corrected in each sample, so time1 is 0.');
+    lines.push(`refclock shm unit ${n.shmUnit} refid GPS time1 0 minpoll 4 maxpoll 4 prefer`);
   } else {
     const device = '/dev/gps0';
     if (!facts.pathExists(device)) {

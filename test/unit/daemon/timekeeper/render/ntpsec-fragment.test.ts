@@ -21,7 +21,8 @@ for (const c of cases) {
 
 t.test('shm: the NMEA source is the prefer peer the PPS driver needs', async (t) => {
   const r = renderNtpsecFragment(cfg({ kind: 'ntpsec' }), facts());
-  t.match(r.text, /^refclock shm unit 2 refid GPS time1 0\.135 minpoll 4 maxpoll 4 prefer$/m);
+  t.match(r.text, /^refclock shm unit 2 refid GPS time1 0 minpoll 4 maxpoll 4 prefer$/m);
+  t.match(r.text, /label delay, 0\.135 s/);
   t.match(r.text, /^refclock pps unit 0 refid PPS minpoll 4 maxpoll 4$/m);
   t.same(r.notes, []);
 });
