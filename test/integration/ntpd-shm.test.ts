@@ -1,0 +1,100 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import t from 'tap';
+import { eventually } from '../helpers/daemon-process.js';
+import { ApplianceStore, initialState } from '../../src/daemon/core/appliance-state.js';
+import { unixMsToUtc } from '../../src/daemon/core/utc-time.js';
+import type { Fix } from '../../src/daemon/core/fix.js';
+import { createLogger } from '../../src/daemon/logger.js';
+import { NtpShmWriter } from '../../src/daemon/timekeeper/feed/ntp-shm-writer.js';
+import { shmGet, shmRemove } from '../../src/drivers/native/sysv-shm.js';
+
+/**
+ * ntpsec's ntpd reading our NTP SHM segment. ntpd adjusts the kernel clock at start even
+ * with no servers, so it runs only without CAP_SYS_TIME (setpriv drops it from the bounding
+ * set and the inheritable set); its clock calls then fail with EPERM and it carries on.
+ * ntpd runs in a network namespace of its own (`unshare -n`, loopback brought up) so that
+ * its UDP 123 can clash with no other ntpd on the machine; SysV IPC is not namespaced by -n,
+ * so ntpd sees our segment. The witness is ntpd's own debug output (-D 2): ntpq (mode 6
+ * over UDP) got no answer from ntpsec 1.2.2 on this machine (ntpd reads the query and never
+ * replies, in or out of a namespace), and peerstats stayed empty within the test's time.
+ */
+const NTPSEC = '/opt/ntpsec';
+const ntpd = join(NTPSEC, 'usr/sbin/ntpd');
+const missing = [ntpd].find((p) => !existsSync(p));
+const tools = ['unshare', 'ip', 'setpriv'].filter((x) => spawnSync('which', [x]).status !== 0);
+
+function fixNow(labelMs: number, receivedAt: number): Fix {
+  return {
+    time: unixMsToUtc(labelMs), mode: 3, status: 1, leapSeconds: null, lat: null, lon: null, altHAE: null, altMSL: null,
+    geoidSep: null, speed: null, track: null, magvar: null, climb: null, eph: null, epv: null, receivedAt, sentences: ['RMC'],
+  };
+}
+
+t.test('ntpd reads the NMEA time from our SHM segment', {
+  skip: missing ? `ntpsec not unpacked: ${missing} is missing (CI installs it under ${NTPSEC})` : tools.length > 0 ? `missing tools: ${tools.join(', ')}` : false,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ntpd-shm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Well above the units gpsd and a system ntpd use (0-7), so nothing real is disturbed.
+  const unit = 100 + (process.pid % 100);
+  const conf = join(dir, 'ntp.conf');
+  writeFileSync(conf, [
+    `refclock shm unit ${unit} refid NMEA minpoll 3 maxpoll 3`,
+    `driftfile ${join(dir, 'drift')}`,
+    `statsdir ${dir}/`,
+    'interface ignore wildcard',
+    'interface listen 127.0.0.1',
+    '',
+  ].join('\n'));
+
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', format: 'json', stream: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
+  const store = new ApplianceStore(initialState({ version: 't', pid: process.pid, startedAt: Date.now(), mode: 'simulate', configSource: 'test', gnssDevice: 'sim', timeValidAfter: 3, ppsSource: null, rtcModel: null, timekeeper: 'ntpsec' }));
+  const writer = new NtpShmWriter({ unit, log, store });
+  t.teardown(() => {
+    writer.close();
+    try {
+      shmRemove(shmGet(writer.key, 1, { create: false, mode: 0 }));
+    } catch {
+      // already gone
+    }
+  });
+
+  let output = ''; // ntpd's debug lines (stdout) and errors (stderr)
+  const ntpdCommand = ['setpriv', '--inh-caps=-sys_time', '--bounding-set=-sys_time', ntpd, '-n', '-D', '2', '-c', conf];
+  const child: ChildProcess = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...ntpdCommand], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  t.teardown(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  // One NMEA epoch a second, labelled with this machine's clock and "arriving" 130 ms later;
+  // the calibrated delay (130 ms) goes into the clock stamp, as the SOCK feed does.
+  const timer = setInterval(() => {
+    const now = Date.now();
+    writer.writeFix(fixNow(Math.floor((now - 130) / 1000) * 1000, now), { timeValid: true }, (now - Math.floor((now - 130) / 1000) * 1000) / 1000);
+  }, 1000);
+  t.teardown(() => clearInterval(timer));
+
+  // ntpd -D 2 prints, per shm_timer tick, "SHM(N) feeding data" only for a sample that
+  // passed refclock_shm.c's checks (mode, count clash, receive-time age, clock-receive delta).
+  const fed = await eventually(() => {
+    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
+    const n = output.split('\n').filter((l) => l.includes(`SHM(${unit}) feeding data`)).length;
+    return n >= 3 ? n : undefined;
+  }, 30_000, `ntpd to accept samples from SHM unit ${unit}`);
+  t.ok(fed >= 3, `ntpd accepted ${fed} samples from unit ${unit}`);
+  const complaints = output.split('\n').filter((l) => l.includes(`SHM(${unit})`) && /stale|difference limit|clash|bad mode/i.test(l));
+  t.same(complaints, [], 'and complained about none');
+  const s = writer.stats();
+  t.ok(s.writes >= 3 && s.failures === 0, `${s.writes} writes, ${s.failures} failures`);
+  t.equal(store.snapshot.timekeeper.feed.shmWrites, s.writes, 'writes published into the state');
+});
