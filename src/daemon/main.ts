@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { loadConfig, ConfigError, EX_CONFIG } from '../config/load-config.js';
-import { controlSocketPath, runtimeDir } from '../config/paths.js';
+import { mkdirSync } from 'node:fs';
+import { controlSocketPath, runtimeDir, stateDir } from '../config/paths.js';
 import { ApplianceStore, initialState } from './core/appliance-state.js';
 import { summaryLine } from './core/summary.js';
 import { ControlServer } from './control/control-server.js';
@@ -11,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Notifier } from './notify/sd-notify.js';
 import { buildDrivers, type Drivers } from './wiring.js';
 import { startGpsdExport, type GpsdExport } from './wiring-gpsd.js';
+import { startTimekeeperFeed } from './wiring-timekeeper.js';
 import { VERSION } from './version.js';
 
 export interface RunOptions {
@@ -84,6 +86,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     }
     control.handle('gpsd-stats', () => ({ address: gpsd?.server.address, ...gpsd?.server.stats() }));
   }
+  const stateDirectory = stateDir(config, env);
+  mkdirSync(stateDirectory, { recursive: true, mode: 0o750 });
+  const feed = await startTimekeeperFeed(config, store, gnss, stateDirectory, log);
   await pps?.start();
   await rtc?.start();
   const onFirstOpen = (): void => {
@@ -111,7 +116,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       notifier.stopping();
       clearInterval(statusTimer);
       const deadline = new Promise((r) => setTimeout(r, STOP_BUDGET_MS).unref());
-      await Promise.race([Promise.allSettled([gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), control.stop()]), deadline]);
+      await Promise.race([Promise.allSettled([gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), feed.stop(), control.stop()]), deadline]);
       notifier.stop();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
@@ -140,6 +145,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
           store.update('gnss', { device: nd.gnss.path, link: 'connecting' });
           gnss = makeGnss(next, drivers, store, log);
           gpsd?.attach(gnss);
+          feed.attach(gnss);
           gnss.start();
         });
       } else {

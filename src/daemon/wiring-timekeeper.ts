@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { systemClock } from '../drivers/clock.js';
+import { UnixDatagramSender } from '../drivers/native/unix-datagram-sender.js';
+import type { ApplianceStore, PulseRecord } from './core/appliance-state.js';
+import type { Fix } from './core/fix.js';
+import type { FixTrust } from './gnss/nmea-pipeline.js';
+import type { Logger } from './logger.js';
+import { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
+import { ChronySockFeed } from './timekeeper/feed/chrony-sock-feed.js';
+import { NtpShmWriter } from './timekeeper/feed/ntp-shm-writer.js';
+
+/** What the timekeeper feed listens to: GnssService fits as it is. */
+export interface FixSource {
+  on(event: 'fix', listener: (fix: Fix, trust: FixTrust) => void): unknown;
+  off(event: 'fix', listener: (fix: Fix, trust: FixTrust) => void): unknown;
+}
+
+export interface TimekeeperFeed {
+  calibration: NmeaCalibrationService;
+  attach(source: FixSource): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Calibration plus the feed for the configured timekeeper: chrony's SOCK refclocks, or NTP
+ * shared memory for ntpsec. Nothing here depends on the timekeeper running: samples to an
+ * absent chronyd are counted and retried every epoch, so start order never matters.
+ */
+export async function startTimekeeperFeed(config: Config, store: ApplianceStore, source: FixSource, stateDir: string, log: Logger): Promise<TimekeeperFeed> {
+  const tk = config.timekeeper;
+  const calibration = new NmeaCalibrationService({
+    store,
+    log: log.child({ service: 'calibration' }),
+    clock: systemClock,
+    stateFile: join(stateDir, 'nmea-offset.json'),
+    initialS: tk.nmeaOffset.initialS,
+    windowSize: tk.nmeaOffset.windowSize,
+    minSamples: tk.nmeaOffset.minSamples,
+    systemClockTrusted: () => clockDisciplinedElsewhere(store),
+  });
+  await calibration.start();
+
+  const sender = tk.kind === 'chrony' ? new UnixDatagramSender() : null;
+  const sock = sender
+    ? new ChronySockFeed({
+        sink: sender,
+        nmeaPath: tk.chrony.sockPath,
+        ppsPath: tk.pps.kind === 'gpio' ? tk.chrony.ppsSockPath : null,
+        delayS: () => calibration.delayS,
+        log: log.child({ service: 'chrony-feed' }),
+        store,
+      })
+    : null;
+  const shm =
+    tk.kind === 'ntpsec' && tk.ntpsec.driver === 'shm'
+      ? new NtpShmWriter({ unit: tk.ntpsec.shmUnit, log: log.child({ service: 'ntp-shm' }), store })
+      : null;
+
+  const onFix = (fix: Fix, trust: FixTrust): void => {
+    calibration.onFix(fix, trust);
+    sock?.onFix(fix, trust);
+    shm?.writeFix(fix, trust, calibration.delayS);
+  };
+  const onEdge = (edge: PulseRecord): void => {
+    calibration.onPpsEdge(edge);
+    // Only edges the daemon timestamps itself go to chrony; kernel PPS chronyd reads directly.
+    if (tk.pps.kind === 'gpio') sock?.sendPulse(edge);
+  };
+  let current = source;
+  current.on('fix', onFix);
+  const unsubscribe = store.subscribe((next, prev) => {
+    const edge = next.pps.lastEdge;
+    if (edge && edge !== prev.pps.lastEdge) onEdge(edge);
+  });
+  return {
+    calibration,
+    attach(next) {
+      current.off('fix', onFix);
+      current = next;
+      current.on('fix', onFix);
+    },
+    async stop() {
+      current.off('fix', onFix);
+      unsubscribe();
+      await calibration.stop();
+      shm?.close();
+      sender?.close();
+    },
+  };
+}
+
+/** chrony synchronised to something other than our own NMEA: the system clock is a fair reference. */
+function clockDisciplinedElsewhere(store: ApplianceStore): boolean {
+  const tk = store.snapshot.timekeeper;
+  return tk.synced === true && tk.sources.some((s) => s.state === 'selected' && s.name !== 'NMEA');
+}
