@@ -12,23 +12,39 @@ export type SourceState =
   | 'too variable'
   | 'unknown';
 
+/**
+ * One source as the timekeeper sees it. Offsets use chrony's sign (chronyc(1), "sources"):
+ * positive means the local clock is ahead of the source, so a GNSS time label that arrives
+ * late shows as a positive NMEA offset. ntpq's offsets (source minus local) are negated.
+ */
 export interface TimeSource {
   name: string; // refid for refclocks (NMEA, PPS), address for servers
   kind: 'refclock' | 'server' | 'peer' | 'local';
+  /** '?' in chronyc covers lost connectivity, too few samples yet, and `noselect` sources. */
   state: SourceState;
   stratum: number | null;
-  reach: number | null; // 8-bit reach register
+  reach: number | null; // 8-bit reach register; 0: no sample in the last 8 polls
   lastSampleAgoS: number | null;
   offsetS: number | null; // last sample, adjusted
   errorS: number | null; // estimated error of that sample
   stdDevS: number | null; // from sourcestats
 }
 
+/** The refclocks stratum1d configured, so that explanations can name what should be there. */
+export interface TimekeeperRefclocks {
+  nmeaRefId: string; // e.g. NMEA
+  ppsRefId: string | null; // e.g. PPS; null: no PPS refclock configured
+  /** Where stratum1d sends its NMEA samples (a SOCK path, or an SHM unit for ntpsec). */
+  nmeaFeed: string | null;
+  /** The kernel PPS device the timekeeper reads itself; null when the daemon feeds PPS. */
+  ppsDevice: string | null;
+}
+
 export interface TimekeeperTracking {
   refId: string | null;
   refName: string | null;
   stratum: number | null;
-  systemOffsetS: number | null; // how far the system clock is from true, per the timekeeper
+  systemOffsetS: number | null; // system clock minus true time, per the timekeeper
   rootDelayS: number | null;
   rootDispersionS: number | null;
   frequencyPpm: number | null;
@@ -63,6 +79,7 @@ export interface TimekeeperState {
   sources: TimeSource[];
   /** Plain-language diagnoses, most important first (e.g. "NMEA offset too large for PPS lock"). */
   explanations: string[];
+  refclocks: TimekeeperRefclocks | null;
   feed: TimekeeperFeedStats;
   nmeaOffset: NmeaOffsetEstimate | null;
   updatedAt: number | null;
@@ -77,6 +94,7 @@ export function initialTimekeeperState(kind: TimekeeperState['kind']): Timekeepe
     tracking: null,
     sources: [],
     explanations: [],
+    refclocks: null,
     feed: { sockSent: 0, sockFailed: 0, ppsSent: 0, shmWrites: 0, lastError: null },
     nmeaOffset: null,
     updatedAt: null,
