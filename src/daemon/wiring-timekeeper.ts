@@ -9,6 +9,8 @@ import type { Logger } from './logger.js';
 import { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
 import { ChronySockFeed } from './timekeeper/feed/chrony-sock-feed.js';
 import { NtpShmWriter } from './timekeeper/feed/ntp-shm-writer.js';
+import { refclocksFor, statusReaderFor } from './timekeeper/status/status-from-config.js';
+import { TimekeeperStatusService } from './timekeeper/status/timekeeper-status-service.js';
 
 /** What the timekeeper feed listens to: GnssService fits as it is. */
 export interface FixSource {
@@ -23,9 +25,10 @@ export interface TimekeeperFeed {
 }
 
 /**
- * Calibration plus the feed for the configured timekeeper: chrony's SOCK refclocks, or NTP
- * shared memory for ntpsec. Nothing here depends on the timekeeper running: samples to an
- * absent chronyd are counted and retried every epoch, so start order never matters.
+ * Calibration, the feed for the configured timekeeper (chrony's SOCK refclocks, or NTP shared
+ * memory for ntpsec) and the status poller that explains what the timekeeper thinks. Nothing
+ * here depends on the timekeeper running: samples to an absent chronyd are counted and retried
+ * every epoch, and the poller reports it down, so start order never matters.
  */
 export async function startTimekeeperFeed(config: Config, store: ApplianceStore, source: FixSource, stateDir: string, log: Logger): Promise<TimekeeperFeed> {
   const tk = config.timekeeper;
@@ -67,6 +70,18 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
     // Only edges the daemon timestamps itself go to chrony; kernel PPS chronyd reads directly.
     if (tk.pps.kind === 'gpio') sock?.sendPulse(edge);
   };
+  const reader = statusReaderFor(tk);
+  const status = reader
+    ? new TimekeeperStatusService({
+        store,
+        log: log.child({ service: 'timekeeper-status' }),
+        clock: systemClock,
+        reader,
+        intervalS: tk.statusIntervalS,
+        refclocks: refclocksFor(tk),
+      })
+    : null;
+  status?.start();
   let current = source;
   current.on('fix', onFix);
   const unsubscribe = store.subscribe((next, prev) => {
@@ -83,6 +98,7 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
     async stop() {
       current.off('fix', onFix);
       unsubscribe();
+      status?.stop();
       await calibration.stop();
       shm?.close();
       sender?.close();

@@ -18,13 +18,13 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-function nmeaSource(port: number): { reach: number; offsetS: number } | undefined {
+function nmeaSource(port: number): { reach: number; lastRxS: number; offsetS: number } | undefined {
   const r = spawnSync('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', 'sources'], { encoding: 'utf8', timeout: 5000 });
   const line = r.stdout?.split('\n').find((l) => l.split(',')[2] === 'NMEA');
   if (!line) return undefined;
   const f = line.split(',');
   // Field 9 is the measured offset (system minus source); negate it into source minus system.
-  return { reach: parseInt(f[5]!, 8), offsetS: -Number(f[8]) };
+  return { reach: parseInt(f[5]!, 8), lastRxS: Number(f[6]), offsetS: -Number(f[8]) };
 }
 
 t.test('stratum1d run --simulate feeds chronyd -x; calibrated NMEA offset within ±5 ms of truth', async (t) => {
@@ -32,7 +32,9 @@ t.test('stratum1d run --simulate feeds chronyd -x; calibrated NMEA offset within
   const port = await freeUdpPort();
   const sock = join(dir, 'nmea.sock');
   const conf = join(dir, 'chrony.conf');
-  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
+  // noselect, as in production where PPS is preferred: chronyd never synchronises to the label,
+  // so (with -x) its measurements stay relative to this machine's real clock, the truth here.
+  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
   const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
   t.teardown(() => chronyd.kill('SIGKILL'));
   await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
@@ -40,6 +42,8 @@ t.test('stratum1d run --simulate feeds chronyd -x; calibrated NMEA offset within
   const d = new DaemonProcess(['run', '--simulate'], dir, {
     STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
     STRATUM1D_TIMEKEEPER__NMEA_OFFSET__MIN_SAMPLES: '8',
+    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
+    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
   });
   t.teardown(() => d.stop('SIGKILL'));
 
@@ -52,15 +56,26 @@ t.test('stratum1d run --simulate feeds chronyd -x; calibrated NMEA offset within
   t.ok(calibrated.nmeaOffset.valueS > 0.1 && calibrated.nmeaOffset.valueS < 0.2, `calibrated delay ${calibrated.nmeaOffset.valueS} s (simulated latency 0.12 s)`);
   t.equal(calibrated.nmeaOffset.reference, 'pps');
 
-  // Past calibration, the last few samples chronyd took must sit on the truth.
-  const sinceCalibration = Date.now();
+  // chronyd filters refclock samples and reports a new one every few seconds: wait for one it
+  // took well after the calibration was in force, then it must sit on the truth.
+  const calibratedAt = Date.now();
   const source = await eventually(() => {
     const s = nmeaSource(port);
-    return s && s.reach > 0 && Date.now() - sinceCalibration > 4000 ? s : undefined;
-  }, 20_000, 'chronyc to show the NMEA refclock reachable');
+    return s && s.reach > 0 && Date.now() - s.lastRxS * 1000 > calibratedAt + 2000 ? s : undefined;
+  }, 20_000, 'chronyc to show a post-calibration NMEA sample');
   t.ok(Math.abs(source.offsetS) < 0.005, `NMEA offset ${(source.offsetS * 1000).toFixed(2)} ms from truth`);
 
+  // The daemon's own view of chronyd, through its status poller (chronyc -c over the UDP port).
+  const tk = await eventually(async () => {
+    const r = await d.status('--json');
+    const state = r.code === 0 ? JSON.parse(r.stdout).state.timekeeper : undefined;
+    return state?.reachable && state.sources.some((s: { name: string; reach: number }) => s.name === 'NMEA' && s.reach > 0) ? state : undefined;
+  }, 15_000, 'the daemon to see its NMEA refclock in chronyd');
+  t.equal(tk.lastError, null);
+  t.ok(Array.isArray(tk.explanations), `explanations: ${JSON.stringify(tk.explanations)}`);
+
   const text = await d.status();
+  t.match(text.stdout, /timekeeper +chrony: /);
   t.match(text.stdout, /nmea offset +1\d\d\.\d ms \(calibrated/);
   t.equal((await d.stop()).code, 0);
   t.ok(existsSync(join(dir, 'state', 'nmea-offset.json')), 'the calibration is kept in the state directory');

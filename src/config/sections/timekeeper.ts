@@ -10,6 +10,12 @@ export const timekeeperSchema = z
       .enum(['chrony', 'ntpsec', 'none'])
       .default('chrony')
       .describe('Which timekeeper the daemon configures and feeds. `none`: decode and report only.'),
+    statusIntervalS: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(10)
+      .describe('Seconds between status queries of the timekeeper (`chronyc -c` or `ntpq`), whose answers feed the status and its explanations.'),
     chrony: z
       .strictObject({
         includeFile: z
@@ -30,8 +36,10 @@ export const timekeeperSchema = z
           .describe('Unix datagram socket of the PPS `refclock SOCK`, used when the daemon timestamps GPIO edges itself.'),
         commandSocket: z
           .string()
-          .default('/run/chrony/chronyd.sock')
-          .describe('chronyd\'s command socket, for `chronyc -h` status queries.'),
+          .default('127.0.0.1:323')
+          .describe(
+            "How chronyc reaches chronyd for status: `host[:port]` (chronyd's UDP command port, which answers monitoring commands from localhost: works for the unprivileged service user) or the unix command socket path (root or _chrony only).",
+          ),
         restartCommand: z
           .array(z.string().min(1))
           .min(1)

@@ -1,3 +1,4 @@
+import { chronycAddressArgs } from '../chronyc-address.js';
 import { type CommandRunner, describeResult } from './run-command.js';
 
 export interface UpResult {
@@ -31,7 +32,7 @@ export async function waitUntilAnswers(
 
 /** `chronyc -c -n tracking` answers one CSV line whose first field is the reference ID. */
 export function chronyTrackingArgv(chronyc: string, commandSocket: string): string[] {
-  return [chronyc, '-h', commandSocket, '-n', '-c', 'tracking'];
+  return [chronyc, ...chronycAddressArgs(commandSocket), '-n', '-c', 'tracking'];
 }
 
 /** `ntpq -c rv` answers ntpd's system variables (`version=...`). */
