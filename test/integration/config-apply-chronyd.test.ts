@@ -93,7 +93,8 @@ t.test('first apply installs the include and chronyd comes up with our refclock'
   const code = await runConfigApply(['--config', yaml(dir), '--offset', '0.12'], x);
   t.equal(code, 0, x.err());
   const installed = readFileSync(include, 'utf8');
-  t.match(installed, new RegExp(`^refclock SOCK ${dir}/nmea\\.sock refid NMEA offset 0\\.12 delay 0\\.2$`, 'm'));
+  t.match(installed, new RegExp(`^refclock SOCK ${dir}/nmea\\.sock refid NMEA offset 0 delay 0\\.2$`, 'm'));
+  t.match(installed, /delay after the second, 0\.12 s \(given with --offset\)/);
   t.notMatch(installed, /refclock PPS/, 'no refclock for a PPS device that does not exist');
   t.match(x.err(), /pps-stratum1d-test-absent does not exist: PPS refclock left out/);
   t.equal(readFileSync(`${include}.bak`, 'utf8'), '# placeholder\n');
@@ -106,8 +107,8 @@ t.test('dry run prints the diff and changes nothing', async (t) => {
   const before = readFileSync(include, 'utf8');
   const x = io();
   t.equal(await runConfigApply(['--config', yaml(dir), '--offset', '0.2', '--dry-run'], x), 0, x.err());
-  t.match(x.out(), /^-refclock SOCK .* offset 0\.12 delay 0\.2$/m);
-  t.match(x.out(), /^\+refclock SOCK .* offset 0\.2 delay 0\.2$/m);
+  t.match(x.out(), /^-# NMEA time label from stratum1d\. Its delay after the second, 0\.12 s/m);
+  t.match(x.out(), /^\+# NMEA time label from stratum1d\. Its delay after the second, 0\.2 s/m);
   t.equal(readFileSync(include, 'utf8'), before);
 });
 
