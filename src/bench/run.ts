@@ -4,6 +4,7 @@ import { benchDecode } from './decode-throughput.js';
 import { benchFootprint, benchReady } from './daemon-bench.js';
 import { benchGpsdecode } from './gpsdecode-bench.js';
 import { machineLine } from './machine.js';
+import { benchSockLatency } from './sock-latency.js';
 
 /**
  * `npm run bench`: figures, not pass/fail. Writes bench/results.md and the README's table.
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
   } else {
     rows.push(`| decode throughput | skipped: no corpus at ${CORPUS} | |`);
   }
+
+  log('SOCK latency: 2000 epochs');
+  const sock = await benchSockLatency(2000);
+  rows.push(`| NMEA line arrival → chrony SOCK sample sent (${sock.epochs} epochs, in-process, to a datagram receiver standing in for chronyd) | median ${sock.medianUs.toFixed(0)} µs, p99 ${sock.p99Us.toFixed(0)} µs; CPU ${(sock.cpuUsPerEpoch / 1000).toFixed(2)} ms per epoch (decode + send) | |`);
 
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   log(`footprint: ${seconds} s at 10 Hz`);
