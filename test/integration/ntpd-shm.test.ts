@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +18,16 @@ import { shmGet, shmRemove } from '../../src/drivers/native/sysv-shm.js';
  * set and the inheritable set); its clock calls then fail with EPERM and it carries on.
  * ntpd runs in a network namespace of its own (`unshare -n`, loopback brought up) so that
  * its UDP 123 can clash with no other ntpd on the machine; SysV IPC is not namespaced by -n,
- * so ntpd sees our segment. The witness is ntpd's own debug output (-D 2): ntpq (mode 6
- * over UDP) got no answer from ntpsec 1.2.2 on this machine (ntpd reads the query and never
- * replies, in or out of a namespace), and peerstats stayed empty within the test's time.
+ * so ntpd sees our segment. Two witnesses: ntpd's own debug output (-D 2), and `ntpq -p`
+ * run inside the namespace (nsenter), which must show the SHM refclock reached. ntpsec 1.2.2
+ * answers ntpq's mode-6 queries only when ntp.conf has explicit restrict lines, hence the
+ * three below.
  */
 const NTPSEC = '/opt/ntpsec';
 const ntpd = join(NTPSEC, 'usr/sbin/ntpd');
-const missing = [ntpd].find((p) => !existsSync(p));
-const tools = ['unshare', 'ip', 'setpriv'].filter((x) => spawnSync('which', [x]).status !== 0);
+const ntpq = join(NTPSEC, 'usr/bin/ntpq');
+const missing = [ntpd, ntpq].find((p) => !existsSync(p));
+const tools = ['unshare', 'nsenter', 'ip', 'setpriv', 'python3'].filter((x) => spawnSync('which', [x]).status !== 0);
 
 function fixNow(labelMs: number, receivedAt: number): Fix {
   return {
@@ -48,6 +50,9 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
     `statsdir ${dir}/`,
     'interface ignore wildcard',
     'interface listen 127.0.0.1',
+    'restrict default kod nomodify',
+    'restrict 127.0.0.1',
+    'restrict ::1',
     '',
   ].join('\n'));
 
@@ -97,4 +102,27 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
   const s = writer.stats();
   t.ok(s.writes >= 3 && s.failures === 0, `${s.writes} writes, ${s.failures} failures`);
   t.equal(store.snapshot.timekeeper.feed.shmWrites, s.writes, 'writes published into the state');
+
+  // ntpq -p, in ntpd's namespace, while the writer keeps feeding: SHM(unit) with reach > 0.
+  const row = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
+    const peers = await ntpqPeers(child.pid!);
+    const r = peers.split('\n').find((l) => l.slice(1).startsWith(`SHM(${unit})`));
+    return r && parseInt(r.slice(1).trim().split(/\s+/)[6] ?? '0', 8) > 0 ? r : undefined;
+  }, 20_000, `ntpq -p to show SHM(${unit}) reached`);
+  const [, refid, , type, , , reach] = row.slice(1).trim().split(/\s+/);
+  t.equal(refid, '.NMEA.', `ntpq -p: ${row}`);
+  t.equal(type, 'l', 'a local refclock');
+  t.ok(parseInt(reach!, 8) > 0, `reach ${reach} (octal)`);
 });
+
+/** `ntpq -n -p` in the network namespace of the process `pid` (ntpd's). */
+function ntpqPeers(pid: number): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('nsenter', [`--net=/proc/${pid}/ns/net`, 'python3', ntpq, '-n', '-p', '127.0.0.1'], {
+      timeout: 10_000,
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: join(NTPSEC, 'usr/lib/python3/dist-packages') },
+    }, (_err, stdout, stderr) => resolve(stdout + stderr));
+  });
+}

@@ -1,6 +1,7 @@
 import type { TimekeeperRefclocks } from '../../core/timekeeper-types.js';
 import type { Config } from '../../../config/schema.js';
 import { ChronycClient } from './chronyc-client.js';
+import { NtpqClient } from './ntpq-client.js';
 import type { TimekeeperStatusReader } from './timekeeper-status-service.js';
 
 type TimekeeperConfig = Config['timekeeper'];
@@ -8,17 +9,29 @@ type TimekeeperConfig = Config['timekeeper'];
 /** The status reader for the configured timekeeper; null when there is none to ask. */
 export function statusReaderFor(tk: TimekeeperConfig): TimekeeperStatusReader | null {
   if (tk.kind === 'chrony') return new ChronycClient({ commandSocket: tk.chrony.commandSocket });
-  return null; // ntpsec: see the report (ntpq reader not wired yet)
+  if (tk.kind === 'ntpsec') return new NtpqClient({ ntpq: tk.ntpsec.ntpqCommand });
+  return null;
 }
 
-/** The refids stratum1d renders (refid NMEA / refid PPS) and where their samples come from. */
+/**
+ * The refids stratum1d renders and where their samples come from: chrony's include names the
+ * refclocks NMEA and PPS; the ntpsec fragment names the NMEA source GPS (shm or gpsd driver)
+ * and has a PPS refclock only for kernel PPS (ntpd cannot take GPIO edges from us).
+ */
 export function refclocksFor(tk: TimekeeperConfig): TimekeeperRefclocks | null {
   if (tk.kind === 'none') return null;
-  const chrony = tk.kind === 'chrony';
+  if (tk.kind === 'chrony') {
+    return {
+      nmeaRefId: 'NMEA',
+      ppsRefId: tk.pps.kind === 'none' ? null : 'PPS',
+      nmeaFeed: tk.chrony.sockPath,
+      ppsDevice: tk.pps.kind === 'kernel' ? tk.pps.device : null,
+    };
+  }
   return {
-    nmeaRefId: 'NMEA',
-    ppsRefId: tk.pps.kind === 'none' ? null : 'PPS',
-    nmeaFeed: chrony ? tk.chrony.sockPath : `NTP SHM unit ${tk.ntpsec.shmUnit}`,
+    nmeaRefId: 'GPS',
+    ppsRefId: tk.pps.kind === 'kernel' ? 'PPS' : null,
+    nmeaFeed: tk.ntpsec.driver === 'shm' ? `NTP SHM unit ${tk.ntpsec.shmUnit}` : 'gpsd JSON (refclock gpsd)',
     ppsDevice: tk.pps.kind === 'kernel' ? tk.pps.device : null,
   };
 }
