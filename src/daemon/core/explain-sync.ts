@@ -60,8 +60,11 @@ function explainNmea(s: ApplianceState, nmea: TimeSource, pps: TimeSource | unde
   if (nmea.reach === 0 || nmea.lastSampleAgoS === null) {
     if (!s.gnss.trust.timeValid) return [`NMEA refclock receives no samples: stratum1d sends none until the GNSS time is valid`];
     const where = tk.refclocks?.nmeaFeed ?? 'its socket';
-    const evidence = `${feed.sockSent} sent, ${feed.sockFailed} failed${feed.lastError ? `, last error: ${feed.lastError}` : ''}`;
-    return [`NMEA refclock receives no samples (is stratum1d's SOCK feed reaching ${where}?): ${evidence}`];
+    const lastError = feed.lastError ? `, last error: ${feed.lastError}` : '';
+    if (tk.kind === 'ntpsec') {
+      return [`NMEA refclock receives no samples (is ntpd reading stratum1d's ${where}?): ${feed.shmWrites} SHM writes${lastError}`];
+    }
+    return [`NMEA refclock receives no samples (is stratum1d's SOCK feed reaching ${where}?): ${feed.sockSent} sent, ${feed.sockFailed} failed${lastError}`];
   }
   const off = nmea.offsetS;
   if (pps && off !== null && Math.abs(off) > PPS_LOCK_LIMIT_S && pps.state !== 'selected') {

@@ -55,6 +55,16 @@ t.test('NMEA refclock receives no samples while the GNSS is valid: names the soc
   t.same(explainSync(s), ["NMEA refclock receives no samples (is stratum1d's SOCK feed reaching /run/chrony/stratum1d-nmea.sock?): 0 sent, 12 failed, last error: ECONNREFUSED"]);
 });
 
+t.test('under ntpsec the silent NMEA refclock points at the SHM feed and its write count', async (t) => {
+  const s = state({
+    kind: 'ntpsec',
+    refclocks: { nmeaRefId: 'GPS', ppsRefId: null, nmeaFeed: 'NTP SHM unit 2', ppsDevice: null },
+    sources: [nmea({ name: 'GPS', reach: 0, lastSampleAgoS: null, offsetS: null })],
+    feed: { sockSent: 0, sockFailed: 0, ppsSent: 0, shmWrites: 40, lastError: null },
+  });
+  t.match(explainSync(s)[0], /^NMEA refclock receives no samples \(is ntpd reading stratum1d's NTP SHM unit 2\?\): 40 SHM writes$/);
+});
+
 t.test('NMEA offset too large for PPS lock, with the calibration in use', async (t) => {
   const s = state({
     synced: true,
