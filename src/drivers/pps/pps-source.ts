@@ -7,9 +7,20 @@ export interface PpsEdge {
   seq: number;
 }
 
+/** A source that finds its device itself (sysfs) says when it loses or regains it. */
+export interface PpsLinkChange {
+  up: boolean;
+  /** The device now followed, e.g. `/dev/pps1`; null while lost. */
+  device: string | null;
+  /** Why it is down, or what was found. */
+  detail: string | null;
+}
+
 export interface PpsSourceEvents {
   edge: [PpsEdge];
   close: [Error | null];
+  /** Optional: sources that re-discover their device emit it; others never do. */
+  link: [PpsLinkChange];
 }
 
 /** A PPS line: kernel PPS (sysfs), a GPIO character device, or the simulator. */
