@@ -1,5 +1,6 @@
 import type { ApplianceState } from '../core/appliance-state.js';
 
+
 /**
  * Everything an MCP tool may ask of the appliance. Two implementations: in the daemon
  * (direct calls, for the WebSocket and Streamable HTTP transports) and over the control
@@ -54,4 +55,31 @@ export interface ApplianceApi {
   calibrateNmeaOffset(caller: Caller): Promise<unknown>;
   setRtcFromSystem(caller: Caller): Promise<unknown>;
   auditLog(limit: number): Promise<AuditRecord[]>;
+  /**
+   * Optional: the MCP layer refused an admin tool to this caller (a `read` key); the daemon
+   * audits refusals too. Implementations that cannot write the log may leave it out.
+   */
+  recordRefusal?(caller: Caller, tool: string, args: unknown, reason: string): Promise<void>;
+  /**
+   * Optional: state changes as they happen, for resource subscriptions. Returns the
+   * unsubscribe function. Without it, the MCP server polls state() while anyone subscribes.
+   */
+  watch?(listener: (state: ApplianceState) => void): () => void;
+}
+
+/**
+ * What the admin methods resolve with (typed `unknown` above because the control-socket
+ * client relays it as JSON): `ok` false means the action ran and failed (e.g. an apply that
+ * was rolled back); a rejection means it could not run at all.
+ */
+export interface AdminResult {
+  ok: boolean;
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+export function isAdminResult(v: unknown): v is AdminResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.ok === 'boolean' && typeof o.summary === 'string' && typeof o.details === 'object' && o.details !== null && !Array.isArray(o.details);
 }

@@ -1,0 +1,71 @@
+import { controlCall, ControlUnavailable } from '../control/control-client.js';
+import { DaemonDown, SubsystemMissing, type ApplianceApi, type AuditRecord, type Caller } from './appliance-api.js';
+import { MCP_CONTROL_METHODS as M, type Envelope } from './control-methods.js';
+import type { ApplianceState } from '../core/appliance-state.js';
+
+/** Reads answer fast; admin actions may validate with chronyd and restart it. */
+const READ_TIMEOUT_MS = 5000;
+const ADMIN_TIMEOUT_MS = 60_000;
+
+/**
+ * ApplianceApi over the daemon's control socket: what `stratum1d mcp` gives the MCP server.
+ * One connection per call, as `stratum1d status` does, so a daemon restart between two tool
+ * calls is invisible. No daemon → DaemonDown; a typed failure in the daemon is rebuilt here.
+ */
+export class ControlApi implements ApplianceApi {
+  constructor(
+    readonly socketPath: string,
+    private readonly call: typeof controlCall = controlCall,
+  ) {}
+
+  state(): Promise<ApplianceState> {
+    return this.#call(M.state, undefined, READ_TIMEOUT_MS) as Promise<ApplianceState>;
+  }
+
+  config(): Promise<unknown> {
+    return this.#call(M.config, undefined, READ_TIMEOUT_MS);
+  }
+
+  renderTimekeeperConfig(): ReturnType<ApplianceApi['renderTimekeeperConfig']> {
+    return this.#call(M.renderTimekeeperConfig, undefined, ADMIN_TIMEOUT_MS) as ReturnType<ApplianceApi['renderTimekeeperConfig']>;
+  }
+
+  applyTimekeeperConfig(caller: Caller): Promise<unknown> {
+    return this.#call(M.applyTimekeeperConfig, { caller }, ADMIN_TIMEOUT_MS);
+  }
+
+  restartTimekeeper(caller: Caller): Promise<unknown> {
+    return this.#call(M.restartTimekeeper, { caller }, ADMIN_TIMEOUT_MS);
+  }
+
+  calibrateNmeaOffset(caller: Caller): Promise<unknown> {
+    return this.#call(M.calibrateNmeaOffset, { caller }, ADMIN_TIMEOUT_MS);
+  }
+
+  setRtcFromSystem(caller: Caller): Promise<unknown> {
+    return this.#call(M.setRtcFromSystem, { caller }, ADMIN_TIMEOUT_MS);
+  }
+
+  auditLog(limit: number): Promise<AuditRecord[]> {
+    return this.#call(M.auditLog, { limit }, READ_TIMEOUT_MS) as Promise<AuditRecord[]>;
+  }
+
+  async #call(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+    let res: Envelope;
+    try {
+      res = (await this.call(this.socketPath, method, params, timeoutMs)) as Envelope;
+    } catch (err) {
+      if (err instanceof ControlUnavailable) throw new DaemonDown(`stratum1d daemon is not running or not answering: ${err.message}`);
+      const msg = (err as Error).message;
+      if (msg.startsWith('unknown_method:')) {
+        throw new SubsystemMissing('daemon', 'the running daemon does not serve MCP requests (older version?)', 'restart stratum1d so the daemon and this command are the same version');
+      }
+      throw err;
+    }
+    if (typeof res !== 'object' || res === null || typeof res.ok !== 'boolean') throw new Error(`malformed answer from the daemon to ${method}`);
+    if (res.ok) return res.value;
+    const e = res.error;
+    if (e.kind === 'SubsystemMissing') throw new SubsystemMissing(e.subsystem, e.message, e.fix);
+    throw new Error(e.message);
+  }
+}

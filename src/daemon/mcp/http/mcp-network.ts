@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { McpConfig } from '../../../config/sections/mcp.js';
+import type { Logger } from '../../logger.js';
+import type { ApplianceApi, Caller } from '../appliance-api.js';
+import { KeyRing } from '../auth/api-keys.js';
+import { RateLimiter } from '../auth/rate-limit.js';
+import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
+import { guardRequest } from './request-guard.js';
+import type { McpServerFactory, SessionContext } from './session-context.js';
+import { StreamableSessions } from './streamable-sessions.js';
+
+export const MCP_PATH = '/mcp';
+
+export interface McpNetworkOptions {
+  config: McpConfig;
+  /** The daemon-side appliance API for a caller (the caller is what the audit log records). */
+  apiFor(caller: Caller): ApplianceApi;
+  /** `createMcpServer` from daemon/mcp/server. */
+  createServer: McpServerFactory;
+  log: Logger;
+  /** Clock for the rate limiter (ms, monotonic); tests inject one. */
+  now?: () => number;
+}
+
+export interface McpNetwork {
+  address: { host: string; port: number; ws: string; http: string };
+  stats(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * WebSocket and Streamable HTTP at `/mcp` on one port. Every request is checked (origin, key)
+ * before any MCP message is read; only then does a session begin. Fails fast (rejects) when
+ * the TLS files cannot be read or the port cannot be bound: the caller decides the exit code.
+ */
+export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwork> {
+  const { config, log } = opts;
+  const keys = new KeyRing(config.keys);
+  if (keys.size === 0) log.warn('mcp.enabled but no mcp.keys: every network client will be refused (401)');
+  const limiter = new RateLimiter({ perSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst, now: opts.now });
+  let ws: WebSocketEndpoint | null = null;
+  let http: StreamableSessions | null = null;
+  const ctx: SessionContext = {
+    createServer: opts.createServer,
+    apiFor: opts.apiFor,
+    limiter,
+    log,
+    maxConnections: config.maxConnections,
+    open: () => (ws?.size ?? 0) + (http?.size ?? 0),
+  };
+  ws = new WebSocketEndpoint(ctx, config);
+  http = new StreamableSessions(ctx, config);
+  const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0 };
+
+  const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (pathOf(req) !== MCP_PATH) {
+      refused.path++;
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: MCP is at ${MCP_PATH}\n`);
+      return;
+    }
+    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+      res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+      return;
+    }
+    const g = guardRequest(req, keys, config.allowedOrigins);
+    if (!g.ok) {
+      if (g.status === 401) refused.key++;
+      else refused.origin++;
+      log.warn('MCP HTTP request refused', { reason: g.reason, remote: req.socket.remoteAddress });
+      res.writeHead(g.status, { 'content-type': 'application/json', ...g.headers }).end(JSON.stringify({ error: g.reason }));
+      return;
+    }
+    http!.handle(req, res, g.holder).catch((err: Error) => {
+      log.error('MCP HTTP request failed', { error: err.message });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: readFileSync(config.tls.cert!), key: readFileSync(config.tls.key!) }, onRequest) : createHttpServer(onRequest);
+  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (pathOf(req) !== MCP_PATH) {
+      refused.path++;
+      return refuseUpgrade(socket, 404);
+    }
+    const g = guardRequest(req, keys, config.allowedOrigins);
+    if (!g.ok) {
+      if (g.status === 401) refused.key++;
+      else refused.origin++;
+      log.warn('MCP WebSocket upgrade refused', { reason: g.reason, remote: req.socket.remoteAddress });
+      return refuseUpgrade(socket, g.status, g.headers);
+    }
+    if (!ws!.offersSubprotocol(req)) {
+      refused.subprotocol++;
+      return refuseUpgrade(socket, 400, {}, 'offer the WebSocket subprotocol "mcp"');
+    }
+    if (ctx.open() >= config.maxConnections) {
+      refused.capacity++;
+      return refuseUpgrade(socket, 503, { 'retry-after': '5' });
+    }
+    ws!.upgrade(req, socket, head, g.holder);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.listen, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error('MCP server error', { error: err.message }));
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const address = { host: a.address, port: a.port, ws: `${tls ? 'wss' : 'ws'}://${host}:${a.port}${MCP_PATH}`, http: `${tls ? 'https' : 'http'}://${host}:${a.port}${MCP_PATH}` };
+  log.info('MCP listening', { ws: address.ws, http: address.http, keys: keys.size });
+
+  return {
+    address,
+    stats: () => ({ refused: { ...refused }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size }, rate: { ...limiter.stats } }),
+    async stop() {
+      await Promise.allSettled([ws!.stop(), http!.stop()]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** An HTTP response on the raw socket of a refused upgrade; no WebSocket is ever opened. */
+function refuseUpgrade(socket: Duplex, status: number, headers: OutgoingHttpHeaders = {}, text?: string): void {
+  const body = `${text ?? STATUS_CODES[status] ?? 'refused'}\n`;
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${String(v)}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+}
