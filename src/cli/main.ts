@@ -6,6 +6,9 @@ import { runConfigApply } from './config-apply.js';
 import { runConfigRender } from './config-render.js';
 import { runDecode } from './decode.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
+import { createMcpServer } from '../daemon/mcp/server/create-server.js';
+import { runMcp } from './mcp.js';
+import { runSetup } from './setup.js';
 import { runSimulate } from './simulate.js';
 import { runStatus } from './status.js';
 
@@ -16,8 +19,10 @@ usage: stratum1d <command> [options]
 commands:
   run [--config FILE] [--simulate]   run the daemon (on real hardware, or the built-in simulator)
   status [--json]                    print the running daemon's state
+  mcp [--read-only]                  MCP server on stdio (for 'ssh pi@host stratum1d mcp'), bridged to the daemon
   decode [FILE|-]                    decode a recorded NMEA log into gpsd JSON reports
   simulate [--to PATH] ...           play the simulated receiver into a tty (see scripts/sim-pty.sh)
+  setup [--root DIR] [--dry-run] ... prepare a Raspberry Pi for GNSS + PPS + RTC (run as root)
   config check [FILE]                validate a configuration file (exit 78 when invalid)
   config render --chrony|--ntpsec    print the timekeeper configuration stratum1d would install
   config apply [--dry-run]           validate with the real binary, install, restart, roll back on failure
@@ -47,6 +52,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runDecode(rest, io);
       case 'simulate':
         return await runSimulate(rest, io);
+      case 'setup':
+        return await runSetup(rest, io);
+      case 'mcp':
+        return await runMcp(rest, io, { createServer: createMcpServer });
       case 'config':
         if (rest[0] === 'render') return await runConfigRender(rest.slice(1), io);
         if (rest[0] === 'apply') return await runConfigApply(rest.slice(1), io);

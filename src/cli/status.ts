@@ -3,6 +3,7 @@ import { controlSocketPath, runtimeDir } from '../config/paths.js';
 import { controlCall } from '../daemon/control/control-client.js';
 import type { ApplianceState } from '../daemon/core/appliance-state.js';
 import { utcToIso } from '../daemon/core/utc-time.js';
+import { formatAlarms } from '../daemon/alarms/format-alarms.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
 
 const HELP = `usage: stratum1d status [--json] [--socket PATH] [--config FILE]
@@ -68,7 +69,9 @@ export function formatStatus(summary: string, s: ApplianceState): string {
   rows.push(...timekeeperRows(s));
   const w = Math.max(...rows.map(([k]) => k.length));
   const why = s.timekeeper.explanations.length ? `\nexplanations:\n${s.timekeeper.explanations.map((e) => `  - ${e}`).join('\n')}\n` : '';
-  return `${summary}\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n${why}`;
+  const alarmLines = s.alarms ? formatAlarms(s.alarms, Date.now()) : [];
+  const alarms = alarmLines.length ? `\nalarms:\n${alarmLines.map((l) => `  ${l}`).join('\n')}\n` : '';
+  return `${summary}\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n${why}${alarms}`;
 }
 
 function timekeeperRows(s: ApplianceState): [string, string][] {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { alarmsSchema } from './sections/alarms.js';
 import { gpsdSchema } from './sections/gpsd.js';
+import { mcpSchema } from './sections/mcp.js';
+import { ppsSchema } from './sections/pps.js';
+import { holdoverSchema, rtcSchema } from './sections/rtc.js';
 import { timekeeperSchema } from './sections/timekeeper.js';
 
 /**
@@ -110,8 +114,13 @@ export const configSchema = z
   .strictObject({
     log: logSchema,
     gnss: gnssSchema,
+    pps: ppsSchema,
+    rtc: rtcSchema,
+    holdover: holdoverSchema,
+    alarms: alarmsSchema,
     timekeeper: timekeeperSchema,
     gpsd: gpsdSchema,
+    mcp: mcpSchema,
     simulator: simulatorSchema,
     paths: pathsSchema,
   })

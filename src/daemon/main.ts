@@ -1,7 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { loadConfig, ConfigError, EX_CONFIG } from '../config/load-config.js';
+import { ppsTrackerOptions } from '../config/sections/pps.js';
 import { mkdirSync } from 'node:fs';
 import { controlSocketPath, runtimeDir, stateDir } from '../config/paths.js';
+import { systemClock } from '../drivers/clock.js';
+import { AlarmService } from './alarms/alarm-service.js';
 import { ApplianceStore, initialState } from './core/appliance-state.js';
 import { summaryLine } from './core/summary.js';
 import { ControlServer } from './control/control-server.js';
@@ -13,6 +16,10 @@ import { Notifier } from './notify/sd-notify.js';
 import { buildDrivers, type Drivers } from './wiring.js';
 import { startGpsdExport, type GpsdExport } from './wiring-gpsd.js';
 import { startTimekeeperFeed } from './wiring-timekeeper.js';
+import { openHardwareRtc, systemClockAccess } from './wiring-rtc.js';
+import { startMcp } from './wiring-mcp.js';
+import { HoldoverMonitor } from './rtc/holdover-monitor.js';
+import { join } from 'node:path';
 import { VERSION } from './version.js';
 
 export interface RunOptions {
@@ -45,6 +52,17 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const notifier = Notifier.fromEnv(env, { onError: (e) => log.debug('sd_notify failed', { error: e.message }) });
   for (const problem of notifier.problems) log.warn('systemd notify environment unusable', { problem });
   const drivers = buildDrivers(config, opts.simulate);
+  let rtcNote: string | null = null;
+  if (!opts.simulate) {
+    try {
+      const opened = await openHardwareRtc(config);
+      drivers.rtc = opened.device;
+      rtcNote = opened.note;
+    } catch (err) {
+      process.stderr.write(`stratum1d: cannot open the RTC: ${(err as Error).message} (set rtc.model: none to run without one)\n`);
+      return EX_CONFIG;
+    }
+  }
   const store = new ApplianceStore(
     initialState({
       version: VERSION,
@@ -57,6 +75,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       ppsSource: drivers.pps?.path ?? null,
       rtcModel: drivers.rtc?.model ?? null,
       timekeeper: config.timekeeper.kind,
+      holdoverBudgetS: config.holdover.budgetMs / 1000,
     }),
   );
 
@@ -72,8 +91,24 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   control.handle('control-stats', () => control.stats);
 
   log.info('stratum1d starting', { version: VERSION, mode: opts.simulate ? 'simulate' : 'hardware', control: control.path });
-  const pps = drivers.pps ? new PpsService(drivers.pps, store, log.child({ service: 'pps' })) : null;
-  const rtc = drivers.rtc ? new RtcService(drivers.rtc, store, log.child({ service: 'rtc' })) : null;
+  const pps = drivers.pps ? new PpsService(drivers.pps, store, log.child({ service: 'pps' }), { tracker: ppsTrackerOptions(config.pps) }) : null;
+  const stateDirectory = stateDir(config, env);
+  mkdirSync(stateDirectory, { recursive: true, mode: 0o750 });
+  const clockAccess = systemClockAccess(opts.simulate);
+  const rtc = drivers.rtc
+    ? new RtcService({
+        device: drivers.rtc,
+        store,
+        log: log.child({ service: 'rtc' }),
+        clock: systemClock,
+        config: config.rtc,
+        systemClock: clockAccess.setter,
+        syncProbe: clockAccess.probe,
+        driftFile: join(stateDirectory, 'rtc-drift.json'),
+        note: rtcNote,
+      })
+    : null;
+  const holdover = new HoldoverMonitor({ store, clock: systemClock, log: log.child({ service: 'holdover' }), config: config.holdover, publish: (h) => store.update('holdover', h) });
   let gnss = makeGnss(config, drivers, store, log);
   let gpsd: GpsdExport | null = null;
   if (config.gpsd.enabled) {
@@ -86,9 +121,26 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     }
     control.handle('gpsd-stats', () => ({ address: gpsd?.server.address, ...gpsd?.server.stats() }));
   }
-  const stateDirectory = stateDir(config, env);
-  mkdirSync(stateDirectory, { recursive: true, mode: 0o750 });
   const feed = await startTimekeeperFeed(config, store, gnss, stateDirectory, log);
+  let mcp;
+  try {
+    mcp = await startMcp({
+      config: () => config,
+      configSource: opts.configFile ?? '(defaults)',
+      env,
+      store,
+      control,
+      stateDir: stateDirectory,
+      calibration: feed.calibration,
+      setRtcFromSystem: rtc ? () => rtc.writeNow() : null,
+      daemonManagesRtc: drivers.rtc?.access === 'i2c',
+      log: log.child({ service: 'mcp' }),
+    });
+  } catch (err) {
+    log.error('cannot start MCP (port taken or TLS files unreadable?)', { error: (err as Error).message });
+    await Promise.allSettled([feed.stop(), gpsd?.stop(), control.stop()]);
+    return 75;
+  }
   await pps?.start();
   await rtc?.start();
   const onFirstOpen = (): void => {
@@ -97,6 +149,16 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   };
   gnss.once('open', onFirstOpen);
   gnss.start();
+  const alarms = new AlarmService({
+    store,
+    log: log.child({ service: 'alarms' }),
+    clock: systemClock,
+    config: config.alarms,
+    leapSecondsFile: config.timekeeper.chrony.leapSecondsFile,
+  });
+  await alarms.start();
+  holdover.start();
+  control.handle('alarms', () => alarms.snapshot);
   notifier.startWatchdog();
 
   // STATUS= at most once a second: the state changes with every sentence at 10 Hz.
@@ -116,7 +178,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       notifier.stopping();
       clearInterval(statusTimer);
       const deadline = new Promise((r) => setTimeout(r, STOP_BUDGET_MS).unref());
-      await Promise.race([Promise.allSettled([gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), feed.stop(), control.stop()]), deadline]);
+      await Promise.race([Promise.allSettled([alarms.stop(), holdover.stop(), mcp.stop(), gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), feed.stop(), control.stop()]), deadline]);
       notifier.stop();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
@@ -151,6 +213,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       } else {
         gnss.reconfigure(pipelineOptions(next), next.log.fixIntervalS);
       }
+      if (JSON.stringify(next) !== JSON.stringify(config)) alarms.noteConfigChanged();
+      void alarms.reconfigure(next.alarms, next.timekeeper.chrony.leapSecondsFile);
       config = next;
       log.info('configuration reloaded', { source: opts.configFile ?? '(defaults)' });
       notifier.ready();

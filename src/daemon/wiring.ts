@@ -3,6 +3,9 @@ import { systemClock } from '../drivers/clock.js';
 import type { PpsSource } from '../drivers/pps/pps-source.js';
 import type { RtcDevice } from '../drivers/rtc/rtc-device.js';
 import type { SerialLink } from '../drivers/serial/serial-link.js';
+import { GpioChardev } from '../drivers/native/gpio-chardev.js';
+import { GpioPpsSource } from '../drivers/pps/gpio-pps-source.js';
+import { SysfsPpsSource } from '../drivers/pps/sysfs-pps-source.js';
 import { SerialportLink } from '../drivers/serial/serialport-link.js';
 import { SimulatedGnssLink } from '../drivers/sim/simulated-gnss-link.js';
 import { SimulatedPps } from '../drivers/sim/simulated-pps.js';
@@ -34,7 +37,26 @@ export function buildDrivers(config: Config, simulate: boolean): Drivers {
   }
   return {
     gnss: new SerialportLink({ path: config.gnss.device, baudRate: config.gnss.baudRate }),
-    pps: null,
+    pps: ppsSource(config),
     rtc: null,
   };
+}
+
+/** Kernel PPS is only monitored (chronyd reads /dev/ppsN itself); GPIO edges the daemon stamps and feeds. */
+function ppsSource(config: Config): PpsSource | null {
+  const p = config.pps;
+  switch (config.timekeeper.pps.kind) {
+    case 'kernel':
+      return new SysfsPpsSource({ device: p.kernel.device, root: p.kernel.sysfsRoot, pollIntervalMs: p.kernel.pollIntervalMs });
+    case 'gpio':
+      return new GpioPpsSource({
+        access: new GpioChardev(),
+        lineName: p.gpio.line,
+        chipLabels: p.gpio.chipLabels,
+        pollIntervalMs: p.gpio.pollIntervalMs,
+        eventBufferSize: p.gpio.eventBufferSize,
+      });
+    case 'none':
+      return null;
+  }
 }

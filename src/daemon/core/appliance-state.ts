@@ -1,5 +1,9 @@
 import type { Fix, Sky } from './fix.js';
 import { initialTimekeeperState, type TimekeeperState } from './timekeeper-types.js';
+import type { PpsHealth } from './pps-tracker.js';
+import { type AlarmsState, initialAlarmsState } from './alarm-types.js';
+import { initialHoldoverStatus, type HoldoverStatus } from './holdover.js';
+import type { DriftEstimate } from './rtc-drift.js';
 
 /**
  * The one in-memory model of the appliance. Services replace sections through
@@ -40,6 +44,10 @@ export interface PpsState {
   lastEdge: PulseRecord | null;
   pulses: number;
   missed: number; // sequence gaps
+  /** The device the source resolved to (`/dev/pps1`, `/dev/gpiochip0:18`); null until open. */
+  device: string | null;
+  /** The PPS tracker's assessment (condition, rate, interval, offset/jitter); null until evaluated. */
+  health: PpsHealth | null;
 }
 
 export interface RtcState {
@@ -52,6 +60,14 @@ export interface RtcState {
   temperatureC: number | null;
   readAt: number | null;
   lastError: string | null;
+  access: 'i2c' | 'kernel' | 'simulated' | null;
+  /** Why this access path (e.g. "address busy: using the kernel RTC"). */
+  note: string | null;
+  drift: (DriftEstimate & { updatedAt: number; source: 'measured' | 'persisted' }) | null;
+  lastWrite: { at: number; reason: string } | null;
+  trim: { value: number; ppmPerStep: number; lastChangeAt: number | null } | null;
+  /** What happened at start when the system clock was unsynchronised. */
+  boot: { unsynchronised: boolean | null; rtcTimeMs: number | null; systemClockSet: boolean; error: string | null } | null;
 }
 
 export interface ApplianceState {
@@ -64,6 +80,8 @@ export interface ApplianceState {
   pps: PpsState;
   rtc: RtcState;
   timekeeper: TimekeeperState;
+  alarms: AlarmsState;
+  holdover: HoldoverStatus;
 }
 
 export function initialState(init: {
@@ -77,6 +95,7 @@ export function initialState(init: {
   ppsSource: string | null;
   rtcModel: string | null;
   timekeeper?: TimekeeperState['kind'];
+  holdoverBudgetS?: number;
 }): ApplianceState {
   return {
     version: init.version,
@@ -96,7 +115,7 @@ export function initialState(init: {
       antenna: null,
       counters: {},
     },
-    pps: { source: init.ppsSource, link: init.ppsSource ? 'connecting' : 'absent', lastEdge: null, pulses: 0, missed: 0 },
+    pps: { source: init.ppsSource, link: init.ppsSource ? 'connecting' : 'absent', lastEdge: null, pulses: 0, missed: 0, device: null, health: null },
     rtc: {
       model: init.rtcModel,
       readable: false,
@@ -107,8 +126,16 @@ export function initialState(init: {
       temperatureC: null,
       readAt: null,
       lastError: null,
+      access: null,
+      note: null,
+      drift: null,
+      lastWrite: null,
+      trim: null,
+      boot: null,
     },
     timekeeper: initialTimekeeperState(init.timekeeper ?? 'none'),
+    alarms: initialAlarmsState(),
+    holdover: initialHoldoverStatus(init.holdoverBudgetS ?? 0.001),
   };
 }
 
@@ -127,7 +154,7 @@ export class ApplianceStore {
   }
 
   /** Replaces one section; listeners see the new and the previous snapshot. */
-  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper'>(section: K, patch: Partial<ApplianceState[K]>): void {
+  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'alarms' | 'holdover'>(section: K, patch: Partial<ApplianceState[K]>): void {
     const prev = this.#state;
     const next = Object.freeze({ ...prev, [section]: Object.freeze({ ...prev[section], ...patch }) });
     this.#state = next;

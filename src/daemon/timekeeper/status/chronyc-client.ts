@@ -37,7 +37,8 @@ export class ChronycClient {
 
   #describeFailure(res: Extract<CommandResult, { ok: false }>): string {
     const sock = this.#o.commandSocket;
-    const said = nonEmptyLines(res.stderr).join('; ');
+    // chronyc prints "506 Cannot talk to daemon" on stdout when the UDP command port is silent.
+    const said = nonEmptyLines(`${res.stderr}\n${res.stdout}`).join('; ');
     if (res.reason === 'not-found') return `chronyc not installed (${this.#o.chronyc} not found)`;
     if (res.reason === 'timeout') return `chronyc timed out after ${this.#o.timeoutMs} ms asking ${sock}`;
     // chronyc's wording when the socket is absent or nobody listens on it (chrony 4.3).

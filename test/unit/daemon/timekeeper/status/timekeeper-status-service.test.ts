@@ -119,3 +119,12 @@ t.test('chronyc missing, timing out or printing garbage: reported, not thrown', 
     svc.stop();
   }
 });
+
+t.test('over the UDP command port a silent chronyd is also "not running" (chronyc says so on stdout)', async (t) => {
+  // chronyc 4.3 with `-h 127.0.0.1 -p 323` and nothing listening: exit 1, "506 Cannot talk to daemon" on stdout.
+  const udpSilent: CommandResult = { ok: false, reason: 'exit', code: 1, stdout: '506 Cannot talk to daemon\n', stderr: '', message: 'chronyc exited with 1' };
+  const reader = new ChronycClient({ commandSocket: '127.0.0.1:323', run: async () => udpSilent });
+  t.same(reader.argv.slice(3, 7), ['-h', '127.0.0.1', '-p', '323']);
+  const got = await reader.query();
+  t.same(got, { ok: false, error: 'chronyd not running: no answer on 127.0.0.1:323' });
+});

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { ApplianceStore } from './core/appliance-state.js';
+import type { ControlServer } from './control/control-server.js';
+import type { Logger } from './logger.js';
+import { AuditStore } from './mcp/audit/audit-store.js';
+import { registerMcpControlMethods } from './mcp/control-methods.js';
+import { DaemonApi } from './mcp/daemon-api.js';
+import { startMcpNetwork, type McpNetwork } from './mcp/http/mcp-network.js';
+import { createMcpServer } from './mcp/server/create-server.js';
+import { applyRendered } from './timekeeper/apply/apply-config.js';
+import { gatherFacts } from './timekeeper/apply/gather-facts.js';
+import { previewTimekeeperConfig, renderFor } from './timekeeper/apply/preview.js';
+import { chronyTarget, ntpsecTarget } from './timekeeper/apply/targets.js';
+import type { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
+
+export interface McpWiring {
+  network: McpNetwork | null;
+  stop(): Promise<void>;
+}
+
+export interface McpWiringDeps {
+  config: () => Config;
+  configSource: string;
+  env: NodeJS.ProcessEnv;
+  store: ApplianceStore;
+  control: ControlServer;
+  stateDir: string;
+  calibration: NmeaCalibrationService | null;
+  setRtcFromSystem: (() => Promise<Record<string, unknown> | void>) | null;
+  daemonManagesRtc: boolean;
+  log: Logger;
+}
+
+/**
+ * The daemon side of MCP: one DaemonApi (audited in the state directory's SQLite database)
+ * served to `stratum1d mcp` over the control socket and, when enabled, to network clients
+ * over WebSocket and Streamable HTTP. Binding the port fails fast at startup.
+ */
+export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
+  const audit = new AuditStore(join(d.stateDir, 'stratum1d.db'));
+  const facts = () => gatherFacts(d.config(), { configSource: d.configSource, daemonManagesRtc: d.daemonManagesRtc, env: d.env });
+  const target = () => {
+    const c = d.config();
+    return c.timekeeper.kind === 'ntpsec' ? ntpsecTarget(c) : chronyTarget(c, { daemonManagesRtc: d.daemonManagesRtc });
+  };
+  const kind = () => {
+    const k = d.config().timekeeper.kind;
+    return k === 'none' ? null : k;
+  };
+  const api = new DaemonApi({
+    store: d.store,
+    config: d.config,
+    timekeeper:
+      kind() === null
+        ? null
+        : {
+            preview: async () => {
+              const { facts: f, notes } = await facts();
+              return { ...(await previewTimekeeperConfig(kind()!, d.config(), f)), notes };
+            },
+            apply: async () => {
+              const { facts: f, notes } = await facts();
+              const r = renderFor(kind()!, d.config(), f);
+              const allNotes = [...notes.map((message) => ({ level: 'warn' as const, message })), ...r.notes];
+              return applyRendered(target(), { text: r.text, notes: allNotes }, { dryRun: false });
+            },
+            restart: () => target().restart(),
+            restartArgv: target().restartArgv,
+          },
+    calibration: d.calibration,
+    setRtcFromSystem: d.setRtcFromSystem,
+    audit,
+    onAuditError: (e) => d.log.warn('MCP audit write failed', { error: e.message }),
+  });
+  registerMcpControlMethods(d.control, api);
+  let network: McpNetwork | null = null;
+  const mcp = d.config().mcp;
+  if (mcp.enabled) {
+    try {
+      network = await startMcpNetwork({ config: mcp, apiFor: () => api, createServer: createMcpServer, log: d.log });
+    } catch (err) {
+      audit.close();
+      throw err;
+    }
+    d.control.handle('mcp-stats', () => network?.stats());
+  }
+  return {
+    network,
+    async stop() {
+      await network?.stop();
+      audit.close();
+    },
+  };
+}
