@@ -168,6 +168,11 @@ const getRtcStatus = defineTool({
     temperatureC: n,
     readAt: n,
     lastError: z.string().nullable(),
+    access: z.enum(['i2c', 'kernel', 'simulated']).nullable().describe('How the daemon reaches the chip: raw I2C, the kernel RTC, or the simulator'),
+    note: z.string().nullable(),
+    driftPpm: n.describe('Measured drift against GNSS time, ppm (+: the RTC runs fast)'),
+    driftStdErrPpm: n,
+    lastWriteAt: n.describe('When the daemon last wrote the RTC, ms'),
   }),
   async run(_a, ctx) {
     const r = (await needState(ctx)).rtc;
@@ -177,7 +182,23 @@ const getRtcStatus = defineTool({
     const text = !r.readable
       ? `RTC ${r.model} unreadable${r.lastError ? `: ${r.lastError}` : ''}`
       : `RTC ${r.model}: ${r.oscillatorStopped ? 'time invalid (oscillator stopped)' : 'ok'}${r.offsetMs !== null ? `, ${r.offsetMs >= 0 ? '+' : ''}${r.offsetMs} ms vs system` : ''}${r.batteryLow ? ', battery low' : ''}`;
-    return { structured: { ...r, model: r.model }, text };
+    const structured = {
+      model: r.model,
+      readable: r.readable,
+      timeMs: r.timeMs,
+      offsetMs: r.offsetMs,
+      oscillatorStopped: r.oscillatorStopped,
+      batteryLow: r.batteryLow,
+      temperatureC: r.temperatureC,
+      readAt: r.readAt,
+      lastError: r.lastError,
+      access: r.access ?? null,
+      note: r.note ?? null,
+      driftPpm: r.drift?.ppm ?? null,
+      driftStdErrPpm: r.drift?.stdErrPpm ?? null,
+      lastWriteAt: r.lastWrite?.at ?? null,
+    };
+    return { structured, text: `${text}${r.drift ? `, drift ${r.drift.ppm.toFixed(2)} ppm` : ''}` };
   },
 });
 

@@ -36,7 +36,9 @@ function setup(t: Test, o: { unsynced?: boolean; config?: Partial<RtcConfig>; dr
   const log = createLogger({ level: 'debug', format: 'json', stream: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
   const setter = new FakeSetter();
   const probe: ClockSyncProbe = { unsynchronised: () => o.unsynced ?? false };
-  const config = { ...rtcSchema.parse({}), ...o.config };
+  // Setting the system clock is off by default (the unit has no CAP_SYS_TIME); these tests turn it on
+  // and hand the service a fake setter, so nothing here can touch the machine's clock.
+  const config = { ...rtcSchema.parse({}), setSystemClockAtStart: true, ...o.config };
   const driftFile = join(dir, 'rtc-drift.json');
   const svc = new RtcService({ device: new Ds3231(model), store, log, clock, config, systemClock: setter, syncProbe: probe, driftFile });
   const rtc = () => store.snapshot.rtc as typeof store.snapshot.rtc & RtcStateExtension;
@@ -68,6 +70,7 @@ t.test('the setter is not called when synced, when the RTC is invalid, or when d
     ['synchronised', { unsynced: false }],
     ['RTC invalid (OSF)', { unsynced: true, powerOnReset: true }],
     ['disabled', { unsynced: true, config: { setSystemClockAtStart: false } }],
+    ['the shipped default', { unsynced: true, config: { setSystemClockAtStart: rtcSchema.parse({}).setSystemClockAtStart } }],
   ] as const) {
     const s = setup(t, o);
     await s.svc.start();
