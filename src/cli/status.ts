@@ -66,6 +66,16 @@ export function formatStatus(summary: string, s: ApplianceState): string {
           (s.rtc.oscillatorStopped ? ', OSCILLATOR STOPPED' : ''),
     ],
   ];
+  const h = s.holdover;
+  if (h) {
+    rows.push([
+      'holdover',
+      h.state === 'holdover'
+        ? `IN HOLDOVER since ${new Date(h.since ?? 0).toISOString()}, estimated error ${h.estimatedErrorS === null ? '?' : `${(h.estimatedErrorS * 1000).toFixed(3)} ms`} (budget ${(h.budgetS * 1000).toFixed(3)} ms)`
+        : h.state,
+    ]);
+  }
+  if (s.pps.health) rows.push(['pps health', `${s.pps.health.condition}: ${s.pps.health.message}`]);
   rows.push(...timekeeperRows(s));
   const w = Math.max(...rows.map(([k]) => k.length));
   const why = s.timekeeper.explanations.length ? `\nexplanations:\n${s.timekeeper.explanations.map((e) => `  - ${e}`).join('\n')}\n` : '';

@@ -18,6 +18,7 @@ export const ALARM_RULES: readonly AlarmRule[] = [
   { id: 'rtc-invalid', debounce: 'normal', check: rtcInvalid },
   { id: 'rtc-unreadable', debounce: 'normal', check: rtcUnreadable },
   { id: 'rtc-battery-low', debounce: 'normal', check: rtcBatteryLow },
+  { id: 'holdover-over-budget', debounce: 'none', check: holdoverOverBudget },
   { id: 'leap-second-announced', debounce: 'normal', check: leapAnnounced },
   { id: 'leap-file-expiring', debounce: 'none', check: leapFileExpiring },
   { id: 'config-changed', debounce: 'none', check: configChanged },
@@ -98,6 +99,14 @@ function rtcUnreadable(s: ApplianceState): AlarmCondition | null {
 function rtcBatteryLow(s: ApplianceState): AlarmCondition | null {
   if (s.rtc.model === null || s.rtc.batteryLow !== true) return null;
   return { severity: 'minor', message: `RTC ${s.rtc.model} backup battery low: replace it before the next power cut` };
+}
+
+/** Holdover's estimated time error (core/holdover.ts) past the operator's budget: time no longer traceable to spec. */
+function holdoverOverBudget(s: ApplianceState): AlarmCondition | null {
+  const h = s.holdover;
+  if (!h || h.state !== 'holdover' || !h.overBudget || h.estimatedErrorS === null) return null;
+  const ms = (x: number) => `${(x * 1000).toFixed(3)} ms`;
+  return { severity: 'major', message: `in holdover since ${new Date(h.since ?? 0).toISOString()}: estimated time error ${ms(h.estimatedErrorS)} exceeds the budget of ${ms(h.budgetS)}` };
 }
 
 /** The leap indicator chronyd reports (chronyc tracking "Leap status"): a leap at the end of the announced UTC day. */

@@ -19,12 +19,17 @@ export function summaryLine(s: ApplianceState): string {
     parts.push(`GNSS ${mode}${sats}, ${trust}`);
   }
   if (s.pps.source !== null) {
-    parts.push(s.pps.link === 'open' ? `PPS ${s.pps.pulses} pulses${s.pps.missed ? `, ${s.pps.missed} missed` : ''}` : `PPS ${s.pps.link}`);
+    const health = s.pps.health && s.pps.health.condition !== 'ok' && s.pps.health.condition !== 'waiting' ? ` (${s.pps.health.condition})` : '';
+    parts.push(s.pps.link === 'open' ? `PPS ${s.pps.pulses} pulses${s.pps.missed ? `, ${s.pps.missed} missed` : ''}${health}` : `PPS ${s.pps.link}`);
   }
   if (s.rtc.model !== null) {
     if (!s.rtc.readable) parts.push(`RTC unreadable${s.rtc.lastError ? ` (${s.rtc.lastError})` : ''}`);
     else if (s.rtc.oscillatorStopped) parts.push('RTC time invalid (oscillator stopped)');
     else parts.push(`RTC ok${s.rtc.offsetMs !== null ? ` (${formatOffset(s.rtc.offsetMs)} vs system)` : ''}`);
+  }
+  if (s.holdover?.state === 'holdover') {
+    const err = s.holdover.estimatedErrorS;
+    parts.unshift(`HOLDOVER${err !== null ? ` (est. error ${(err * 1000).toFixed(3)} ms)` : ''}`);
   }
   return parts.join('; ');
 }

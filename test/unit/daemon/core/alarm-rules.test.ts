@@ -135,3 +135,14 @@ t.test("the PPS tracker's verdicts: wrong rate and missing", async (t) => {
   s.update('pps', { health: health('ok', 'ok') });
   t.same(fired(s), {});
 });
+
+t.test('holdover over budget raises a major alarm; within budget or locked it does not', async (t) => {
+  const s = store();
+  const base = { since: T0 - 3600_000, budgetS: 0.001, skewPpm: 0.02, wanderPpmPerHour: 0.05 };
+  s.update('holdover', { ...base, state: 'holdover', estimatedErrorS: 0.0004, overBudget: false });
+  t.notOk(fired(s)['holdover-over-budget'], 'within budget');
+  s.update('holdover', { ...base, state: 'holdover', estimatedErrorS: 0.0025, overBudget: true });
+  t.match(fired(s)['holdover-over-budget'], /^major: in holdover since .*estimated time error 2\.500 ms exceeds the budget of 1\.000 ms/);
+  s.update('holdover', { ...base, state: 'locked', estimatedErrorS: null, overBudget: false });
+  t.notOk(fired(s)['holdover-over-budget'], 'locked again');
+});

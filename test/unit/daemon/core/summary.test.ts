@@ -54,3 +54,11 @@ t.test('snapshots are immutable and listeners see old and new', async (t) => {
   s.update('gnss', { link: 'down' });
   t.same(seen, [['connecting', 'open']]);
 });
+
+t.test('holdover and an unhealthy PPS lead the line', async (t) => {
+  const s = base();
+  s.update('gnss', { link: 'open', fix, trust: { timeValid: true, validStreak: 3, needed: 3 } });
+  s.update('pps', { link: 'open', pulses: 5, missed: 0, health: { condition: 'wrong-rate' } as never });
+  s.update('holdover', { state: 'holdover', since: 0, estimatedErrorS: 0.0002, budgetS: 0.001, overBudget: false, skewPpm: null, wanderPpmPerHour: null });
+  t.match(summaryLine(s.snapshot), /^HOLDOVER \(est\. error 0\.200 ms\); GNSS 3D fix, time valid; PPS 5 pulses \(wrong-rate\);/);
+});
