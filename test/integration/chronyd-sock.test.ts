@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
+import { freeUdpPort } from '../helpers/ports.js';
 import { eventually } from '../helpers/daemon-process.js';
 import { UnixDatagramSender } from '../../src/drivers/native/unix-datagram-sender.js';
 import { SimulatedGnssLink } from '../../src/drivers/sim/simulated-gnss-link.js';
@@ -30,13 +30,6 @@ import { NmeaCalibrationService } from '../../src/daemon/timekeeper/calibration/
  */
 const hasChrony = spawnSync('chronyd', ['--version']).status === 0 && spawnSync('chronyc', ['--version']).status === 0;
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Source { state: string; name: string; reach: number; lastRx: number; offsetS: number }
 

@@ -1,6 +1,6 @@
 import t from 'tap';
+import { freeUdpPort } from '../helpers/ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
@@ -10,13 +10,6 @@ import { DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js
  * through the SOCK refclock, with the NMEA delay calibrated against the simulator's PPS edges.
  * The simulator labels each second of this machine's clock, so the truth is an offset of 0.
  */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function nmeaSource(port: number): { reach: number; lastRxS: number; offsetS: number } | undefined {
   const r = spawnSync('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', 'sources'], { encoding: 'utf8', timeout: 5000 });
