@@ -48,8 +48,13 @@ t.test('run --simulate: READY, STATUS and WATCHDOG over sd_notify, status over t
 
   await notify.waitFor((m) => typeof m.fields.STATUS === 'string' && /time valid/.test(m.fields.STATUS), 1, 10_000);
   const pings = await notify.waitFor((m) => m.fields.WATCHDOG === '1', 4, 10_000);
+  // The period is judged by the median gap and the count over the span: a receive stalled by a
+  // loaded CI machine shifts one gap and shortens the next, but neither moves the median.
   const gaps = pings.slice(1).map((p, i) => p.receivedAt - pings[i]!.receivedAt);
-  t.ok(gaps.every((g) => g > 250 && g < 800), `WATCHDOG=1 about every 500 ms for WATCHDOG_USEC=1 s: ${gaps.join(', ')} ms`);
+  const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1]!;
+  t.ok(median > 400 && median < 600, `WATCHDOG=1 about every 500 ms for WATCHDOG_USEC=1 s (median ${median} ms of ${gaps.join(', ')})`);
+  const spanMs = pings[pings.length - 1]!.receivedAt - pings[0]!.receivedAt;
+  t.ok(Math.abs(pings.length - 1 - spanMs / 500) <= 1.5, `${pings.length} pings over ${spanMs} ms`);
   t.ok(pings.every((p) => p.pid === d.child.pid));
 
   t.ok(d.logs().some((r) => r.msg === 'GNSS fix changed' && r.mode === 3), 'fixes are logged to stderr as JSON');
