@@ -5,6 +5,7 @@ import { benchFootprint, benchReady } from './daemon-bench.js';
 import { benchGpsdecode } from './gpsdecode-bench.js';
 import { machineLine } from './machine.js';
 import { benchSockLatency } from './sock-latency.js';
+import { benchMcp } from './mcp-bench.js';
 
 /**
  * `npm run bench`: figures, not pass/fail. Writes bench/results.md and the README's table.
@@ -44,6 +45,16 @@ async function main(): Promise<void> {
   log('SOCK latency: 2000 epochs');
   const sock = await benchSockLatency(2000);
   rows.push(`| NMEA line arrival → chrony SOCK sample sent (${sock.epochs} epochs, in-process, to a datagram receiver standing in for chronyd) | median ${sock.medianUs.toFixed(0)} µs, p99 ${sock.p99Us.toFixed(0)} µs; CPU ${(sock.cpuUsPerEpoch / 1000).toFixed(2)} ms per epoch (decode + send) | |`);
+
+  log('MCP get_time: stdio, WebSocket, time-mcp; 1 and 50 clients');
+  const mcp = await benchMcp([1, 50], log);
+  for (const n of [1, 50]) {
+    const ref = mcp.find((r) => r.peer === 'time-mcp' && r.clients === n);
+    const fmt = (r: { p50Ms: number; p99Ms: number; callsPerS: number }) => `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${Math.round(r.callsPerS)} calls/s`;
+    for (const r of mcp.filter((x) => x.peer === 'stratum1d' && x.clients === n)) {
+      rows.push(`| MCP \`get_time\` round trip, ${r.transport}, ${n} client${n > 1 ? 's' : ''} (${r.calls} calls) | ${fmt(r)} | ${ref ? `time-mcp 1.0.6 \`current_time\`, stdio: ${fmt(ref)}` : 'time-mcp not run'} |`);
+    }
+  }
 
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   log(`footprint: ${seconds} s at 10 Hz`);
