@@ -1,16 +1,10 @@
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { renderConfigDoc } from '../config/config-doc.js';
-import { runDaemon } from '../daemon/main.js';
 import { VERSION } from '../daemon/version.js';
-import { runConfigApply } from './config-apply.js';
-import { runConfigRender } from './config-render.js';
-import { runDecode } from './decode.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
-import { createMcpServer } from '../daemon/mcp/server/create-server.js';
-import { runMcp } from './mcp.js';
-import { runSetup } from './setup.js';
-import { runSimulate } from './simulate.js';
-import { runStatus } from './status.js';
+
+// Subcommands load on demand: `ssh pi@host stratum1d mcp` should not pay for the daemon,
+// serialport, SQLite and the decoder before it answers its first request.
 
 const HELP = `stratum1d ${VERSION}: a managed stratum-1 time server (GNSS + PPS + RTC)
 
@@ -41,24 +35,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           return 0;
         }
         if (f._.length) throw new UsageError(`unexpected argument ${f._[0]}`);
+        const { runDaemon } = await import('../daemon/main.js');
         const code = await runDaemon({ configFile: (f.config as string | undefined) ?? null, simulate: f.simulate === true });
         // A driver handle that failed to close must not keep a stopped daemon alive.
         setTimeout(() => process.exit(code), 200).unref();
         return code;
       }
       case 'status':
-        return await runStatus(rest, io);
+        return await (await import('./status.js')).runStatus(rest, io);
       case 'decode':
-        return await runDecode(rest, io);
+        return await (await import('./decode.js')).runDecode(rest, io);
       case 'simulate':
-        return await runSimulate(rest, io);
+        return await (await import('./simulate.js')).runSimulate(rest, io);
       case 'setup':
-        return await runSetup(rest, io);
-      case 'mcp':
+        return await (await import('./setup.js')).runSetup(rest, io);
+      case 'mcp': {
+        const [{ runMcp }, { createMcpServer }] = await Promise.all([import('./mcp.js'), import('../daemon/mcp/server/create-server.js')]);
         return await runMcp(rest, io, { createServer: createMcpServer });
+      }
       case 'config':
-        if (rest[0] === 'render') return await runConfigRender(rest.slice(1), io);
-        if (rest[0] === 'apply') return await runConfigApply(rest.slice(1), io);
+        if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
+        if (rest[0] === 'apply') return await (await import('./config-apply.js')).runConfigApply(rest.slice(1), io);
         return runConfig(rest, io);
       case '--version':
       case 'version':
