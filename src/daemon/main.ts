@@ -49,6 +49,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     throw err;
   }
   const log = createLogger(config.log);
+  // Signals are caught from the first moment: one that arrives while services start is held
+  // and acted on once they are up (SIGHUP's default action would kill a starting daemon).
+  const early: NodeJS.Signals[] = [];
+  const holdSignal = (sig: NodeJS.Signals): void => void early.push(sig);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, holdSignal);
   const notifier = Notifier.fromEnv(env, { onError: (e) => log.debug('sd_notify failed', { error: e.message }) });
   for (const problem of notifier.problems) log.warn('systemd notify environment unusable', { problem });
   const drivers = buildDrivers(config, opts.simulate);
@@ -225,6 +230,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGHUP', onHup);
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, holdSignal);
+    for (const sig of early.splice(0)) (sig === 'SIGHUP' ? onHup : sig === 'SIGINT' ? onInt : onTerm)();
   });
 }
 

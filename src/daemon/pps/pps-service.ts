@@ -26,6 +26,7 @@ export class PpsService {
   readonly #clock: Clock;
   readonly #tracker: PpsTracker;
   readonly #evaluateMs: number;
+  #unsubscribe: (() => void) | null = null;
   readonly #backoff: Backoff;
   #timer: Cancel | null = null;
   #reopen: Cancel | null = null;
@@ -51,10 +52,22 @@ export class PpsService {
     this.source.on('link', this.#onLink);
     await this.#open();
     this.#tick();
+    // The verdict depends on GNSS trust and the timekeeper's sync: re-judge as soon as either
+    // changes rather than at the next tick, so status never pairs "time valid" with a stale
+    // "PPS present but GNSS time not valid". Deferred: never update the store from inside its own notification.
+    this.#unsubscribe = this.store.subscribe((next, prev) => {
+      if (next.gnss.trust.timeValid !== prev.gnss.trust.timeValid || next.timekeeper.synced !== prev.timekeeper.synced) {
+        queueMicrotask(() => {
+          if (this.#running) this.#evaluate();
+        });
+      }
+    });
   }
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
     this.#timer?.();
     this.#reopen?.();
     this.#timer = this.#reopen = null;

@@ -51,6 +51,8 @@ t.test('edges from the real sysfs reader reach the store with counts and health'
   clock.advance(3_000);
   t.equal(store.snapshot.pps.health?.condition, 'no-gnss-time', 'pulses without GNSS time');
   timeValid(true);
+  await Promise.resolve(); // the re-evaluation is deferred by a microtask, not by a tick
+  t.not(store.snapshot.pps.health?.condition, 'no-gnss-time', 're-judged as soon as GNSS time is valid, not at the next tick');
   synced(true);
   clock.advance(5_000);
   const s = store.snapshot.pps;
