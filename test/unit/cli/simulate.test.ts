@@ -23,7 +23,9 @@ async function start(argv: string[], clock = new ManualClock(Date.UTC(2024, 0, 1
   const out = capture();
   const err = capture();
   const done = runSimulate(argv, { stdout: out.stream, stderr: err.stream }, { clock });
-  for (let i = 0; i < 1000 && !/simulating|replaying/.test(err.text()); i++) await new Promise((r) => setImmediate(r));
+  // Bounded by time, not by turns: on a loaded machine the log file read can take many turns.
+  const t0 = Date.now();
+  while (!/simulating|replaying/.test(err.text()) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 2));
   return { clock, out, err, done };
 }
 
@@ -64,8 +66,14 @@ t.test('--rate, --latency and --lose-fix-at/--lose-fix-for shape the output', as
 t.test('--replay plays a log and ends by itself; --loop keeps going', async (t) => {
   const dir = t.testdir({ 'log.nmea': '# header\n$GPZDA,120000.00,01,01,2024,00,00*00\n$GPZDA,120001.00,01,01,2024,00,00*00\n' });
   const once = await start(['--replay', `${dir}/log.nmea`, '--speed', 'inf']);
-  for (let i = 0; i < 5; i++) once.clock.advance(0);
-  t.equal(await once.done, 0);
+  // Keep the manual clock turning until the replay has scheduled, played and ended.
+  let code: number | undefined;
+  void once.done.then((c) => (code = c));
+  for (const t0 = Date.now(); code === undefined && Date.now() - t0 < 10_000; ) {
+    once.clock.advance(0);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  t.equal(code, 0);
   t.equal(once.out.text(), '$GPZDA,120000.00,01,01,2024,00,00*00\r\n$GPZDA,120001.00,01,01,2024,00,00*00\r\n');
   const looped = await start(['--replay', `${dir}/log.nmea`, '--loop', '--speed', '2', '--duration', '2.2']);
   looped.clock.advance(2_200);
