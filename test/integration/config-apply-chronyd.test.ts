@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import t from 'tap';
+import { cliIo } from '../helpers/cli-io.js';
 import { runConfigApply } from '../../src/cli/config-apply.js';
 
 /**
@@ -59,15 +59,7 @@ paths:
   return cfgFile;
 }
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdin: Readable.from([]), stdout, stderr, out: () => o, err: () => e };
-}
+const io = cliIo;
 
 const chronycSources = () => spawnSync('chronyc', ['-h', cmdsock, '-n', '-c', 'sources'], { encoding: 'utf8' });
 

@@ -1,19 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import t from 'tap';
+import { cliIo } from '../../helpers/cli-io.js';
 import { runConfigRender } from '../../../src/cli/config-render.js';
 import { UsageError } from '../../../src/cli/flags.js';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdin: Readable.from([]), stdout, stderr, out: () => o, err: () => e };
-}
+const io = cliIo;
 
 function configIn(dir: string, extra = ''): string {
   const f = join(dir, 'c.yaml');

@@ -1,21 +1,13 @@
 import { lstatSync, readFileSync, readlinkSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import t from 'tap';
+import { cliIo } from '../../helpers/cli-io.js';
 import { runSetup } from '../../../src/cli/setup.js';
 import { UsageError } from '../../../src/cli/flags.js';
 import { validateConfig } from '../../../src/config/load-config.js';
 import { parseDocument } from 'yaml';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdin: Readable.from([]), stdout, stderr, out: () => o, err: () => e };
-}
+const io = cliIo;
 
 const PIOS_CONFIG = '# For more options see http://rptl.io/configtxt\ndtparam=audio=on\ncamera_auto_detect=1\n\n[cm4]\notg_mode=1\n\n[cm5]\ndtoverlay=dwc2,dr_mode=host\n';
 const PIOS_CMDLINE = 'console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes rootwait quiet splash\n';
