@@ -55,8 +55,11 @@ t.test('chronyd -x receives NMEA and PPS SOCK samples, calibrated, and the feed 
   const ppsSock = join(dir, 'pps.sock');
   const conf = join(dir, 'chrony.conf');
   writeFileSync(conf, [
-    `refclock SOCK ${nmeaSock} refid NMEA poll 0 delay 0.2`,
-    `refclock SOCK ${ppsSock} refid PPS lock NMEA poll 0`,
+    // noselect on both: with -x, chronyd still keeps a virtual correction once it selects a
+    // source (e.g. the NMEA label before calibration), and would then report later offsets
+    // against that corrected clock. Never selecting keeps every offset against the real clock.
+    `refclock SOCK ${nmeaSock} refid NMEA noselect poll 0 delay 0.2`,
+    `refclock SOCK ${ppsSock} refid PPS lock NMEA noselect poll 0`,
     'port 0', // no NTP server socket
     `cmdport ${port}`,
     'bindcmdaddress 127.0.0.1',
