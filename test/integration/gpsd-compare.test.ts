@@ -116,9 +116,13 @@ t.test('TPV and SKY agree with real gpsd on the same stream', async (t) => {
   t.comment(`TPV fields both print: ${[...shared].sort().join(', ')}`);
   t.comment(`TPV fields gpsd prints and we do not: ${[...missing].sort().join(', ') || 'none'}`);
 
-  // gpsd reports SKY as the GSV groups arrive, without a time; compare the fullest of each.
+  // gpsd reports SKY as the GSV and GSA sentences arrive, without a time, and rebuilds its
+  // used set GSA by GSA within a cycle; so a SKY taken mid-cycle has only part of it. Compare
+  // the fullest of each side: most satellites in view, then most used (a cycle's end).
   const fullest = (objs: Obj[]) =>
-    objs.filter((o) => o.class === 'SKY').sort((a, b) => Number(b.nSat ?? 0) - Number(a.nSat ?? 0))[0];
+    objs
+      .filter((o) => o.class === 'SKY')
+      .sort((a, b) => Number(b.nSat ?? 0) - Number(a.nSat ?? 0) || Number(b.uSat ?? 0) - Number(a.uSat ?? 0))[0];
   const [gS, oS] = [fullest(theirs), fullest(mine)];
   t.ok(gS && oS, 'both sent SKY');
   if (!gS || !oS) return;
