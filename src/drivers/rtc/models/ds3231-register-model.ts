@@ -41,7 +41,7 @@ export class Ds3231RegisterModel extends RegisterModel {
   /** The chip's current time decoded straight from its registers (test oracle), century bit included. */
   get timeMs(): number {
     this.tick();
-    return this.decode();
+    return this.decodeTime();
   }
 
   setTemperature(celsius: number): void {
@@ -89,20 +89,11 @@ export class Ds3231RegisterModel extends RegisterModel {
     return value;
   }
 
-  protected override advanceSeconds(seconds: number): void {
-    let before: number;
-    try {
-      before = this.decode();
-    } catch {
-      return; // registers hold no date: the real chip counts garbage, we leave it
-    }
-    const after = before + seconds * 1000;
-    const days = Math.floor(after / 86_400_000) - Math.floor(before / 86_400_000);
-    const day = ((((this.regs[3]! & 0x07) - 1 + days) % 7) + 7) % 7 + 1;
-    this.writeTime(after, day);
+  protected override storeAdvanced(ms: number, daysCrossed: number): void {
+    this.writeTime(ms, ((((this.regs[3]! & 0x07) - 1 + daysCrossed) % 7) + 7) % 7 + 1);
   }
 
-  private decode(): number {
+  protected override decodeTime(): number {
     const r = this.regs;
     const twelve = (r[2]! & DS3231_HOURS_12H) !== 0;
     const century = (r[5]! & DS3231_MONTH_CENTURY) !== 0 ? 100 : 0;

@@ -50,7 +50,7 @@ export class Pcf8523RegisterModel extends RegisterModel {
 
   get timeMs(): number {
     this.tick();
-    return this.decode();
+    return this.decodeTime();
   }
 
   /** The backup cell's voltage drops below V_th(sw)bat (2.5 V typ.) or recovers. */
@@ -112,21 +112,13 @@ export class Pcf8523RegisterModel extends RegisterModel {
     return value;
   }
 
-  protected override advanceSeconds(seconds: number): void {
-    let before: number;
-    try {
-      before = this.decode();
-    } catch {
-      return;
-    }
-    const after = before + seconds * 1000;
-    const days = Math.floor(after / 86_400_000) - Math.floor(before / 86_400_000);
-    const os = this.regs[SECONDS]! & PCF8523_SECONDS_OS;
-    this.writeTime(after, (((this.regs[7]! & 0x07) + days) % 7 + 7) % 7);
+  protected override storeAdvanced(ms: number, daysCrossed: number): void {
+    const os = this.regs[SECONDS]! & PCF8523_SECONDS_OS; // a tick does not clear the stop flag
+    this.writeTime(ms, (((this.regs[7]! & 0x07) + daysCrossed) % 7 + 7) % 7);
     this.regs[SECONDS]! |= os;
   }
 
-  private decode(): number {
+  protected override decodeTime(): number {
     const r = this.regs;
     const twelve = (r[CONTROL1]! & PCF8523_CONTROL1_12_24) !== 0;
     return Date.UTC(2000 + fromBcd(r[9]!), fromBcd(r[8]!, 0x1f) - 1, fromBcd(r[6]!, 0x3f), decodeHours(r[5]!, twelve), fromBcd(r[4]!, 0x7f), fromBcd(r[3]!, 0x7f));

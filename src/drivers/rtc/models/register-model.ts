@@ -45,8 +45,21 @@ export abstract class RegisterModel implements I2cBus {
     this.secondStartNs = this.clock.monoNs();
   }
 
-  /** Decode / encode of the chip's own time registers, keeping its 12 h and century conventions. */
-  protected abstract advanceSeconds(seconds: number): void;
+  /** The chip's counter moved on by `seconds`: re-encode its time, its weekday counter advancing by the days crossed. */
+  protected advanceSeconds(seconds: number): void {
+    let before: number;
+    try {
+      before = this.decodeTime();
+    } catch {
+      return; // registers hold no date: the real chip counts garbage, we leave it
+    }
+    const after = before + seconds * 1000;
+    this.storeAdvanced(after, Math.floor(after / 86_400_000) - Math.floor(before / 86_400_000));
+  }
+  /** The time registers as UTC ms, in the chip's 12 h and century conventions; throws on garbage. */
+  protected abstract decodeTime(): number;
+  /** Writes `ms` back after a tick; `daysCrossed` advances the chip's own weekday counter. */
+  protected abstract storeAdvanced(ms: number, daysCrossed: number): void;
   /** Seconds register written: the countdown chain restarts (so the next tick is a full second away). */
   protected abstract isSecondsRegister(register: number): boolean;
   /** Applies the chip's write rules (read-only bits, write-0-to-clear flags) to one byte. */
