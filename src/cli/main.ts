@@ -21,6 +21,8 @@ commands:
   config render --chrony|--ntpsec    print the timekeeper configuration stratum1d would install
   config apply [--dry-run]           validate with the real binary, install, restart, roll back on failure
   config doc                         print the configuration reference (Markdown)
+  config example                     print a commented starting config.yaml (every key, its default)
+  admin-run ACTION                   root side of the admin tools (run by stratum1d-admin@.service)
 
 Run 'stratum1d <command> --help' for a command's options.`;
 
@@ -53,7 +55,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const [{ runMcp }, { createMcpServer }] = await Promise.all([import('./mcp.js'), import('../daemon/mcp/server/create-server.js')]);
         return await runMcp(rest, io, { createServer: createMcpServer });
       }
+      case 'admin-run':
+        return await (await import('./admin-run.js')).runAdminRun(rest, io);
       case 'config':
+        if (rest[0] === 'example') return (await import('./config-example.js')).runConfigExample(rest.slice(1), io);
         if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
         if (rest[0] === 'apply') return await (await import('./config-apply.js')).runConfigApply(rest.slice(1), io);
         return runConfig(rest, io);

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
-import { controlSocketPath, runtimeDir } from '../config/paths.js';
+import { clientSocketPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import type { McpConfig } from '../config/sections/mcp.js';
 import type { Caller } from '../daemon/mcp/appliance-api.js';
@@ -51,7 +51,7 @@ export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promi
     }
     throw err;
   }
-  const socket = (flags.socket as string | undefined) ?? controlSocketPath(runtimeDir(config));
+  const socket = (flags.socket as string | undefined) ?? clientSocketPath(config);
   const caller: Caller = { id: `ssh:${currentUser()}`, role: flags['read-only'] ? 'read' : 'admin', transport: 'stdio' };
   const server = deps.createServer(new ControlApi(socket), caller);
   const transport = new StdioServerTransport(io.stdin as Readable, io.stdout as Writable, {

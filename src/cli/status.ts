@@ -1,5 +1,6 @@
 import { loadConfig, ConfigError } from '../config/load-config.js';
-import { controlSocketPath, runtimeDir } from '../config/paths.js';
+import { clientSocketPath, clientStateDirs } from '../config/paths.js';
+import { describeExitRecord, readExitRecord } from '../daemon/lifecycle/exit-record.js';
 import { controlCall } from '../daemon/control/control-client.js';
 import type { ApplianceState } from '../daemon/core/appliance-state.js';
 import { utcToIso } from '../daemon/core/utc-time.js';
@@ -31,13 +32,15 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       }
       throw err;
     }
-    socket = controlSocketPath(runtimeDir(config));
+    socket = clientSocketPath(config);
   }
   let result: { summary: string; state: ApplianceState };
   try {
     result = (await controlCall(socket, 'status')) as { summary: string; state: ApplianceState };
   } catch (err) {
     io.stderr.write(`stratum1d: ${(err as Error).message}\n`);
+    const record = flags.socket ? null : readExitRecord(clientStateDirs());
+    if (record) io.stderr.write(describeExitRecord(record));
     return 69; // EX_UNAVAILABLE
   }
   if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);

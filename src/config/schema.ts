@@ -110,6 +110,27 @@ const pathsSchema = z
   .prefault({})
   .describe('Directories.');
 
+const privilegedSchema = z
+  .strictObject({
+    mode: z
+      .enum(['auto', 'direct', 'request'])
+      .default('auto')
+      .describe(
+        'How admin actions that need root (apply the timekeeper config, restart the timekeeper, set a kernel RTC) run. `request`: the unprivileged daemon drops a request file that a root oneshot unit (`stratum1d-admin@.path`) acts on, rendering from the on-disk configuration; `direct`: the daemon does it itself (it must be root); `auto`: `request` under systemd as a non-root user, else `direct`.',
+      ),
+    requestDir: z
+      .string()
+      .optional()
+      .describe('Where the daemon drops request files. Default: `<runtime dir>/admin` (`/run/stratum1d/admin` under systemd), which the path units watch.'),
+    resultDir: z
+      .string()
+      .default('/run/stratum1d-admin')
+      .describe('Where the root side writes each outcome (a root-owned directory, so the daemon can read but never plant a result).'),
+    timeoutS: z.number().min(5).max(600).default(90).describe('How long an admin tool waits for the root side before reporting it did not answer.'),
+  })
+  .prefault({})
+  .describe('The privileged path for admin actions (the hardened service never writes /etc or restarts chrony itself).');
+
 export const configSchema = z
   .strictObject({
     log: logSchema,
@@ -123,6 +144,7 @@ export const configSchema = z
     mcp: mcpSchema,
     simulator: simulatorSchema,
     paths: pathsSchema,
+    privileged: privilegedSchema,
   })
   .describe('stratum1d configuration (YAML).');
 

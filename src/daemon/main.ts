@@ -11,7 +11,7 @@ import { ControlServer } from './control/control-server.js';
 import { GnssService } from './gnss/gnss-service.js';
 import { PpsService } from './pps/pps-service.js';
 import { RtcService } from './rtc/rtc-service.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, stderrIsJournal, type Logger } from './logger.js';
 import { Notifier } from './notify/sd-notify.js';
 import { buildDrivers, type Drivers } from './wiring.js';
 import { startGpsdExport, type GpsdExport } from './wiring-gpsd.js';
@@ -21,6 +21,7 @@ import { startMcp } from './wiring-mcp.js';
 import { HoldoverMonitor } from './rtc/holdover-monitor.js';
 import { join } from 'node:path';
 import { VERSION } from './version.js';
+import { clearExitRecord, writeExitRecord } from './lifecycle/exit-record.js';
 
 export interface RunOptions {
   configFile: string | null;
@@ -43,7 +44,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     config = loadConfig(opts.configFile, env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`stratum1d: ${err.message}\n`);
+      // One entry per line at error priority, so `journalctl -p err -u stratum1d` shows the key.
+      const prefix = stderrIsJournal(env) ? '<3>' : '';
+      process.stderr.write(`stratum1d: ${err.message}`.split('\n').map((l) => `${prefix}${l}\n`).join(''));
+      if (env.STATE_DIRECTORY) {
+        const record = { at: new Date().toISOString(), code: EX_CONFIG, reason: 'configuration' as const, source: err.source, problems: err.problems };
+        await writeExitRecord(env.STATE_DIRECTORY.split(':')[0]!, record).catch(() => undefined);
+      }
       return EX_CONFIG;
     }
     throw err;
@@ -99,6 +106,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const pps = drivers.pps ? new PpsService(drivers.pps, store, log.child({ service: 'pps' }), { tracker: ppsTrackerOptions(config.pps) }) : null;
   const stateDirectory = stateDir(config, env);
   mkdirSync(stateDirectory, { recursive: true, mode: 0o750 });
+  await clearExitRecord(stateDirectory).catch(() => undefined);
   const clockAccess = systemClockAccess(opts.simulate);
   const rtc = drivers.rtc
     ? new RtcService({
@@ -139,6 +147,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       calibration: feed.calibration,
       setRtcFromSystem: rtc ? () => rtc.writeNow() : null,
       daemonManagesRtc: drivers.rtc?.access === 'i2c',
+      runtimeDir: runtimeDir(config, env),
       log: log.child({ service: 'mcp' }),
     });
   } catch (err) {
@@ -148,11 +157,6 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   await pps?.start();
   await rtc?.start();
-  const onFirstOpen = (): void => {
-    notifier.ready();
-    log.info('ready', { summary: summaryLine(store.snapshot) });
-  };
-  gnss.once('open', onFirstOpen);
   gnss.start();
   const alarms = new AlarmService({
     store,
@@ -165,6 +169,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   holdover.start();
   control.handle('alarms', () => alarms.snapshot);
   notifier.startWatchdog();
+  // READY as soon as every surface is up, receiver or not: a missing receiver is a runtime
+  // condition (alarm, STATUS=, status, MCP health), and the surfaces are what explain it.
+  notifier.ready();
+  notifier.status(summaryLine(store.snapshot));
+  log.info('ready', { summary: summaryLine(store.snapshot) });
 
   // STATUS= at most once a second: the state changes with every sentence at 10 Hz.
   let lastStatus = '';

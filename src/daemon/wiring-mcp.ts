@@ -13,6 +13,10 @@ import { gatherFacts } from './timekeeper/apply/gather-facts.js';
 import { previewTimekeeperConfig, renderFor } from './timekeeper/apply/preview.js';
 import { chronyTarget, ntpsecTarget } from './timekeeper/apply/targets.js';
 import type { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
+import type { ApplyOutcome } from './timekeeper/apply/apply-config.js';
+import type { CommandResult } from './timekeeper/apply/run-command.js';
+import { privilegedMode, type PrivilegedAction } from './privileged/privileged-actions.js';
+import { requestPrivileged } from './privileged/request-client.js';
 
 export interface McpWiring {
   network: McpNetwork | null;
@@ -29,6 +33,8 @@ export interface McpWiringDeps {
   calibration: NmeaCalibrationService | null;
   setRtcFromSystem: (() => Promise<Record<string, unknown> | void>) | null;
   daemonManagesRtc: boolean;
+  /** Where the control socket lives: privileged requests go to its `admin/` unless configured. */
+  runtimeDir: string;
   log: Logger;
 }
 
@@ -48,6 +54,39 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
     const k = d.config().timekeeper.kind;
     return k === 'none' ? null : k;
   };
+  // Under the hardened unit the daemon cannot write /etc, restart chronyd or set a kernel RTC:
+  // those go to the root oneshot, which renders from the on-disk config on its own.
+  const viaRoot = privilegedMode(d.config(), d.env, process.getuid?.() ?? 0) === 'request';
+  const ask = (action: PrivilegedAction) => {
+    const p = d.config().privileged;
+    return requestPrivileged(action, { requestDir: p.requestDir ?? join(d.runtimeDir, 'admin'), resultDir: p.resultDir, timeoutMs: p.timeoutS * 1000 });
+  };
+  const applyViaRoot = async (): Promise<ApplyOutcome> => {
+    const r = await ask('apply');
+    const x = r.details as Partial<ApplyOutcome>;
+    return {
+      status: (x.status ?? (r.ok ? 'applied' : 'rolled-back')) as ApplyOutcome['status'],
+      exitCode: x.exitCode ?? (r.ok ? 0 : 1),
+      messages: x.messages ?? [r.summary],
+      installed: null,
+      rendered: '',
+      diff: x.diff ?? '',
+      validation: x.validation ?? null,
+      backupPath: x.backupPath ?? null,
+    };
+  };
+  const restartViaRoot = async (): Promise<CommandResult> => {
+    const r = await ask('restart-timekeeper');
+    return { code: r.ok ? 0 : 1, signal: null, stdout: r.summary, stderr: r.ok ? '' : r.summary, error: r.ok ? null : r.summary };
+  };
+  const setRtc =
+    viaRoot && d.setRtcFromSystem !== null && !d.daemonManagesRtc
+      ? async () => {
+          const r = await ask('set-rtc');
+          if (!r.ok) throw new Error(r.summary);
+          return { via: 'stratum1d-admin@set-rtc.service', ...r.details };
+        }
+      : d.setRtcFromSystem;
   const api = new DaemonApi({
     store: d.store,
     config: d.config,
@@ -60,16 +99,17 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
               return { ...(await previewTimekeeperConfig(kind()!, d.config(), f)), notes };
             },
             apply: async () => {
+              if (viaRoot) return applyViaRoot();
               const { facts: f, notes } = await facts();
               const r = renderFor(kind()!, d.config(), f);
               const allNotes = [...notes.map((message) => ({ level: 'warn' as const, message })), ...r.notes];
               return applyRendered(target(), { text: r.text, notes: allNotes }, { dryRun: false });
             },
-            restart: () => target().restart(),
+            restart: () => (viaRoot ? restartViaRoot() : target().restart()),
             restartArgv: target().restartArgv,
           },
     calibration: d.calibration,
-    setRtcFromSystem: d.setRtcFromSystem,
+    setRtcFromSystem: setRtc,
     audit,
     onAuditError: (e) => d.log.warn('MCP audit write failed', { error: e.message }),
   });

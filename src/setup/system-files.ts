@@ -55,6 +55,7 @@ export function serviceFiles(root: string, o: UnitOptions, notes: string[]): Set
     if (unit === null) throw new Error(`systemd/stratum1d.service missing from ${o.packageDir}`);
     if (o.execStart !== null) unit = unit.replace(/^ExecStart=\S+/m, `ExecStart=${o.execStart}`);
     actions.push(fileAction(root, '/etc/systemd/system/stratum1d.service', unit, 'the stratum1d service'));
+    actions.push(...unpackagedCompanions(root, o));
   }
   const packagedUsers = ['/usr/lib/sysusers.d/stratum1d.conf', '/lib/sysusers.d/stratum1d.conf'].some((p) => existsSync(under(root, p)));
   if (!packagedUsers) {
@@ -80,8 +81,35 @@ export function serviceFiles(root: string, o: UnitOptions, notes: string[]): Set
       'give the service the pps group',
     ),
   );
-  const rules = readOrNull(join(o.packageDir, 'systemd/stratum1d-udev.rules'));
-  if (rules === null) throw new Error(`systemd/stratum1d-udev.rules missing from ${o.packageDir}`);
-  actions.push(fileAction(root, '/etc/udev/rules.d/60-stratum1d.rules', rules, 'device access for PPS, GPIO and I2C'));
+  const packagedRules = ['/usr/lib/udev/rules.d/60-stratum1d.rules', '/lib/udev/rules.d/60-stratum1d.rules'].find((p) => existsSync(under(root, p)));
+  if (packagedRules) {
+    notes.push(`${packagedRules} is installed by a package: not copied to /etc/udev/rules.d`);
+  } else {
+    const rules = readOrNull(join(o.packageDir, 'systemd/stratum1d-udev.rules'));
+    if (rules === null) throw new Error(`systemd/stratum1d-udev.rules missing from ${o.packageDir}`);
+    actions.push(fileAction(root, '/etc/udev/rules.d/60-stratum1d.rules', rules, 'device access for PPS, GPIO and I2C'));
+  }
   return actions.filter((a): a is SetupAction => a !== null);
+}
+
+/**
+ * What the package installs beside the unit, for an install without it (npm): the privileged
+ * admin units, the tmpfiles entry for chronyd's socket directory and the admin results, and
+ * the chrony drop-in that hands chronyd's SOCK sockets to group stratum1d.
+ */
+function unpackagedCompanions(root: string, o: UnitOptions): (SetupAction | null)[] {
+  const read = (name: string): string => {
+    const text = readOrNull(join(o.packageDir, 'systemd', name));
+    if (text === null) throw new Error(`systemd/${name} missing from ${o.packageDir}`);
+    return text;
+  };
+  const exec = o.execStart ?? '/usr/bin/stratum1d';
+  const admin = read('stratum1d-admin@.service').replace(/^ExecStart=\S+/m, `ExecStart=${exec}`);
+  const dropIn = read('chrony-stratum1d.conf').replace('/usr/lib/stratum1d/libexec/chrony-socket-access', join(o.packageDir, 'systemd/chrony-socket-access'));
+  return [
+    fileAction(root, '/etc/systemd/system/stratum1d-admin@.service', admin, 'the root side of the admin tools'),
+    fileAction(root, '/etc/systemd/system/stratum1d-admin@.path', read('stratum1d-admin@.path'), 'start it when the daemon asks'),
+    fileAction(root, '/etc/tmpfiles.d/stratum1d.conf', read('stratum1d.tmpfiles.conf'), "chronyd's socket directory and the admin results"),
+    fileAction(root, '/etc/systemd/system/chrony.service.d/stratum1d.conf', dropIn, "give chronyd's SOCK sockets to group stratum1d"),
+  ];
 }

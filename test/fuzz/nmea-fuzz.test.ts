@@ -159,5 +159,4 @@ t.test(`${LINES} random and mutated lines (seed ${SEED})`, async (t) => {
   const growth = (heapAtEnd - heapAtWarm) / 1024 / 1024;
   t.ok(growth < 8, `heap after gc grew ${growth.toFixed(2)} MiB between line 100 000 and line ${LINES}`);
   t.comment(`fuzz: ${LINES} lines in ${seconds.toFixed(1)} s; epochs ${c.epochs}, late ${c.lateSentences}, heap ${(heapAtWarm / 1048576).toFixed(1)} -> ${(heapAtEnd / 1048576).toFixed(1)} MiB`);
-  t.ok(seconds < 60, 'well under a minute');
 });

@@ -25,7 +25,7 @@ interface Run {
 function inspector(method: string, ...extra: string[]): Promise<Run> {
   const argv = [INSPECTOR, '--cli', process.execPath, BIN, 'mcp', '--socket', daemon.socket, '--method', method, ...extra];
   return new Promise((resolve) => {
-    execFile(process.execPath, argv, { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });

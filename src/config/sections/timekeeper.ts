@@ -28,11 +28,13 @@ export const timekeeperSchema = z
           .describe('chronyd\'s main configuration, used to validate the include with `chronyd -p` before writing it.'),
         sockPath: z
           .string()
-          .default('/run/chrony/stratum1d-nmea.sock')
-          .describe('Unix datagram socket of the NMEA `refclock SOCK` (chronyd creates it; we send samples).'),
+          .default('/run/stratum1d-chrony/nmea.sock')
+          .describe(
+            'Unix datagram socket of the NMEA `refclock SOCK` (chronyd creates it; we send samples). The package keeps it in `/run/stratum1d-chrony/` (root:stratum1d 0750), where a chrony drop-in gives the sockets to group stratum1d after each chronyd start: chronyd creates them root-only, and `/run/chrony` is closed to other users.',
+          ),
         ppsSockPath: z
           .string()
-          .default('/run/chrony/stratum1d-pps.sock')
+          .default('/run/stratum1d-chrony/pps.sock')
           .describe('Unix datagram socket of the PPS `refclock SOCK`, used when the daemon timestamps GPIO edges itself.'),
         commandSocket: z
           .string()

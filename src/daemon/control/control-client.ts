@@ -16,7 +16,11 @@ export function controlCall(path: string, method: string, params?: unknown, time
     s.on('connect', () => s.write(`${JSON.stringify({ id: 1, method, params })}\n`));
     s.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new ControlUnavailable(`cannot reach the daemon at ${path}: ${err.code ?? err.message} (is stratum1d running?)`));
+      const hint =
+        err.code === 'EACCES'
+          ? 'permission denied: the control socket is for root and members of group stratum1d (sudo usermod -aG stratum1d $USER, then log in again)'
+          : 'is stratum1d running?';
+      reject(new ControlUnavailable(`cannot reach the daemon at ${path}: ${err.code ?? err.message} (${hint})`));
     });
     s.on('data', (chunk: string) => {
       buf += chunk;

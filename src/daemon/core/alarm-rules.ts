@@ -9,6 +9,7 @@ import type { AlarmCondition, AlarmInputs, AlarmRule } from './alarm-types.js';
  */
 export const ALARM_RULES: readonly AlarmRule[] = [
   { id: 'antenna-fault', debounce: 'normal', check: antennaFault },
+  { id: 'gnss-receiver-missing', debounce: 'normal', check: gnssReceiverMissing },
   { id: 'gnss-time-invalid', debounce: 'normal', check: gnssTimeInvalid },
   { id: 'pps-missing', debounce: 'normal', check: ppsMissing },
   { id: 'pps-wrong-rate', debounce: 'normal', check: ppsWrongRate },
@@ -31,11 +32,18 @@ function antennaFault(s: ApplianceState): AlarmCondition | null {
   return null;
 }
 
+/** The port cannot be opened (receiver unplugged, wrong gnss.device): the daemon stays up and keeps retrying. */
+function gnssReceiverMissing(s: ApplianceState): AlarmCondition | null {
+  const g = s.gnss;
+  if (g.link === 'open') return null;
+  const what = g.link === 'down' ? `GNSS receiver ${g.device} went away` : `no GNSS receiver at ${g.device}`;
+  return { severity: 'major', message: `${what}${g.lastError ? ` (${g.lastError})` : ''}: no GNSS time; check the cable or USB plug and gnss.device (retrying)` };
+}
+
+/** Only with the port open: a missing receiver is its own alarm above. */
 function gnssTimeInvalid(s: ApplianceState): AlarmCondition | null {
   const g = s.gnss;
-  if (g.link !== 'open') {
-    return { severity: 'major', message: `GNSS receiver ${g.device} is ${g.link}${g.lastError ? ` (${g.lastError})` : ''}: no GNSS time` };
-  }
+  if (g.link !== 'open') return null;
   if (g.trust.timeValid) return null;
   const mode = g.fix ? ['no report', 'no fix', '2D fix', '3D fix'][g.fix.mode] : 'no data yet';
   return { severity: 'major', message: `GNSS time not valid: ${mode}, ${g.trust.validStreak}/${g.trust.needed} consecutive good epochs` };

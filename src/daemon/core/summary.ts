@@ -10,7 +10,8 @@ export function summaryLine(s: ApplianceState): string {
   const parts: string[] = [];
   const g = s.gnss;
   if (g.link !== 'open') {
-    parts.push(`GNSS ${g.link}${g.lastError ? ` (${g.lastError})` : ''}`);
+    const what = g.link === 'down' ? `GNSS receiver ${g.device} went away` : g.lastError ? `no GNSS receiver at ${g.device}` : `GNSS ${g.device} connecting`;
+    parts.push(`${what}${g.lastError ? ` (${g.lastError})` : ''}`);
   } else {
     const fix = g.fix;
     const mode = fix ? MODE_WORDS[fix.mode] : 'no data yet';

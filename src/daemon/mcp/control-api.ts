@@ -5,7 +5,8 @@ import type { ApplianceState } from '../core/appliance-state.js';
 
 /** Reads answer fast; admin actions may validate with chronyd and restart it. */
 const READ_TIMEOUT_MS = 5000;
-const ADMIN_TIMEOUT_MS = 60_000;
+// Above privileged.timeoutS (90 s by default): an apply that rolls back waits for two restarts.
+const ADMIN_TIMEOUT_MS = 120_000;
 
 /**
  * ApplianceApi over the daemon's control socket: what `stratum1d mcp` gives the MCP server.

@@ -88,7 +88,7 @@ t.test("Debian's firmware: no overlays, GPIO PPS, the raspi-firmware sources edi
   t.equal(config.timekeeper.pps.kind, 'gpio');
   t.equal(config.gnss.device, '/dev/ttyS1', 'the mini UART on a Pi 4 under Debian');
   const include = read(root, '/etc/chrony/conf.d/stratum1d.conf');
-  t.match(include, /^refclock SOCK \/run\/chrony\/stratum1d-pps.sock lock NMEA refid PPS prefer$/m);
+  t.match(include, /^refclock SOCK \/run\/stratum1d-chrony\/pps.sock lock NMEA refid PPS prefer$/m);
   t.notMatch(include, /^rtcsync$/m, 'the daemon keeps the RTC itself over raw I2C');
   t.match(a.err(), /\/etc\/chrony\/chrony.conf not found: install chrony/);
   const again = io();

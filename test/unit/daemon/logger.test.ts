@@ -38,3 +38,22 @@ t.test('text format for a terminal, and unserialisable fields do not throw', asy
   log.warn('odd', { loop, n: 10n });
   t.match(lines[0], /WARN  odd loop="<unserialisable>" n="10"/);
 });
+
+t.test('under journald each line carries its syslog priority (sd-daemon(3)), so journalctl -p filters', async (t) => {
+  const out = new PassThrough();
+  const lines: string[] = [];
+  out.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+  const log = createLogger({ level: 'debug', format: 'json', stream: out, priorityPrefix: true });
+  log.debug('d');
+  log.info('i');
+  log.warn('w');
+  log.error('e');
+  t.same(
+    lines.map((l) => l.slice(0, 3)),
+    ['<7>', '<6>', '<4>', '<3>'],
+  );
+  t.equal(JSON.parse(lines[3]!.slice(3)).msg, 'e', 'the rest of the line is the JSON record');
+  const plain = capture('info');
+  plain.log.info('x');
+  t.equal(plain.lines[0]![0], '{', 'no prefix off the journal');
+});

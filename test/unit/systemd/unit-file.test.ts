@@ -81,4 +81,25 @@ function run(): void {
     t.equal(r.status, 0, 'under --threshold');
     t.equal(r.stderr, '', 'no warnings');
   });
+
+  t.test('the privileged admin units and the chrony drop-in verify cleanly', async (t) => {
+    const dir = fileURLToPath(new URL('../../../systemd/', import.meta.url));
+    const root = mkdtempSync(join(workdir, 'root-admin-'));
+    const sys = join(root, 'etc/systemd/system');
+    mkdirSync(join(sys, 'chrony.service.d'), { recursive: true });
+    const hostUnits = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => existsSync(d));
+    if (hostUnits) cpSync(hostUnits, join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+    for (const exe of ['usr/bin/stratum1d', 'bin/kill', 'usr/lib/stratum1d/libexec/chrony-socket-access', 'usr/sbin/chronyd', 'usr/bin/systemd-tmpfiles']) {
+      mkdirSync(join(root, exe, '..'), { recursive: true });
+      writeFileSync(join(root, exe), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(root, exe), 0o755);
+    }
+    for (const f of ['stratum1d.service', 'stratum1d-admin@.service', 'stratum1d-admin@.path']) cpSync(join(dir, f), join(sys, f));
+    cpSync(join(dir, 'chrony-stratum1d.conf'), join(sys, 'chrony.service.d', 'stratum1d.conf'));
+    writeFileSync(join(sys, 'chrony.service'), '[Service]\nType=forking\nExecStart=/usr/sbin/chronyd\n');
+    const units = ['stratum1d-admin@apply.path', 'stratum1d-admin@apply.service', 'stratum1d-admin@restart-timekeeper.path', 'stratum1d-admin@set-rtc.service', 'chrony.service'];
+    const r = analyze(['verify', '--man=no', `--root=${root}`, ...units]);
+    t.equal(r.stderr, '', 'no warnings');
+    t.equal(r.status, 0, 'exit status');
+  });
 }

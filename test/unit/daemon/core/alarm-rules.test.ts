@@ -57,12 +57,16 @@ t.test('antenna fault from the receiver\'s ANTSTATUS', async (t) => {
   t.notOk(fired(s)['antenna-fault'], 'unknown is not a fault');
 });
 
-t.test('GNSS not time-valid, and a receiver link that is down', async (t) => {
+t.test('GNSS not time-valid, and a receiver that is missing or went away: one alarm each, never both', async (t) => {
   const s = store();
   s.update('gnss', { trust: { timeValid: false, validStreak: 1, needed: 3 } });
   t.match(fired(s), { 'gnss-time-invalid': /GNSS time not valid: no data yet, 1\/3 consecutive good epochs/ });
+  t.notOk(fired(s)['gnss-receiver-missing'], 'the port is open');
   s.update('gnss', { link: 'down', lastError: 'ENOENT /dev/ttyAMA0' });
-  t.match(fired(s), { 'gnss-time-invalid': /\/dev\/ttyAMA0 is down \(ENOENT/ });
+  t.match(fired(s), { 'gnss-receiver-missing': /GNSS receiver .* went away \(ENOENT \/dev\/ttyAMA0\).*check the cable/ });
+  t.notOk(fired(s)['gnss-time-invalid'], 'no second alarm for the same fault');
+  s.update('gnss', { link: 'connecting', lastError: 'Error: No such file or directory, cannot open /dev/serial0' });
+  t.match(fired(s), { 'gnss-receiver-missing': /^major: no GNSS receiver at .*No such file.*gnss\.device \(retrying\)$/ });
 });
 
 t.test('PPS missing: down, never seen, or stale beyond ppsStaleMs', async (t) => {

@@ -18,7 +18,7 @@ function state(tk: Partial<TimekeeperState>, gnss: Partial<ApplianceState['gnss'
       ...s.timekeeper,
       reachable: true,
       synced: true,
-      refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/chrony/stratum1d-nmea.sock', ppsDevice: '/dev/pps0' },
+      refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/stratum1d-chrony/nmea.sock', ppsDevice: '/dev/pps0' },
       sources: [nmea(), pps()],
       ...tk,
     },
@@ -52,7 +52,7 @@ t.test('GNSS receiver down or antenna open', async (t) => {
 
 t.test('NMEA refclock receives no samples while the GNSS is valid: names the socket and the feed counters', async (t) => {
   const s = state({ sources: [nmea({ reach: 0, lastSampleAgoS: null, offsetS: null }), pps()], feed: { sockSent: 0, sockFailed: 12, ppsSent: 0, shmWrites: 0, lastError: 'ECONNREFUSED' } });
-  t.same(explainSync(s), ["NMEA refclock receives no samples (is stratum1d's SOCK feed reaching /run/chrony/stratum1d-nmea.sock?): 0 sent, 12 failed, last error: ECONNREFUSED"]);
+  t.same(explainSync(s), ["NMEA refclock receives no samples (is stratum1d's SOCK feed reaching /run/stratum1d-chrony/nmea.sock?): 0 sent, 12 failed, last error: ECONNREFUSED"]);
 });
 
 t.test('under ntpsec the silent NMEA refclock points at the SHM feed and its write count', async (t) => {

@@ -17,7 +17,11 @@ const fix: Fix = {
 t.test('says what is missing before the receiver is open', async (t) => {
   const s = base();
   s.update('gnss', { link: 'connecting', lastError: 'No such file /dev/ttyUSB0' });
-  t.match(summaryLine(s.snapshot), /^GNSS connecting \(No such file \/dev\/ttyUSB0\); PPS connecting; RTC unreadable$/);
+  t.match(summaryLine(s.snapshot), /^no GNSS receiver at sim \(No such file \/dev\/ttyUSB0\); PPS connecting; RTC unreadable$/);
+  s.update('gnss', { link: 'connecting', lastError: null });
+  t.match(summaryLine(s.snapshot), /^GNSS sim connecting; /, 'before the first attempt: no claim that it is missing');
+  s.update('gnss', { link: 'down', lastError: 'EIO' });
+  t.match(summaryLine(s.snapshot), /^GNSS receiver sim went away \(EIO\); /);
 });
 
 t.test('counts good epochs until the time is trusted', async (t) => {

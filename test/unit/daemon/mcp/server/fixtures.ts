@@ -35,7 +35,7 @@ export function populatedStore(): ApplianceStore {
     reachable: true,
     synced: true,
     tracking: { refId: 'PPS', refName: 'PPS', stratum: 1, systemOffsetS: 2e-7, rootDelayS: 1e-9, rootDispersionS: 1.5e-5, frequencyPpm: -3.2, skewPpm: 0.01, leap: 'normal' },
-    refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/chrony/stratum1d-nmea.sock', ppsDevice: '/dev/pps0' },
+    refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/stratum1d-chrony/nmea.sock', ppsDevice: '/dev/pps0' },
     sources: [
       { name: 'NMEA', kind: 'refclock', state: 'not combined', stratum: 0, reach: 255, lastSampleAgoS: 1, offsetS: 0.002, errorS: 0.001, stdDevS: 0.0005 },
       { name: 'PPS', kind: 'refclock', state: 'selected', stratum: 0, reach: 255, lastSampleAgoS: 1, offsetS: 1e-7, errorS: 1e-7, stdDevS: 2e-7 },

@@ -33,7 +33,7 @@ function setup(answers: CommandResult[]) {
   const reader = new ChronycClient({ commandSocket: '/run/chrony/chronyd.sock', run });
   const svc = new TimekeeperStatusService({
     store, log, clock, reader, intervalS: 10,
-    refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/chrony/stratum1d-nmea.sock', ppsDevice: '/dev/pps0' },
+    refclocks: { nmeaRefId: 'NMEA', ppsRefId: 'PPS', nmeaFeed: '/run/stratum1d-chrony/nmea.sock', ppsDevice: '/dev/pps0' },
   });
   return { clock, store, svc, calls, logLines };
 }
