@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { gatherFacts } from '../daemon/timekeeper/apply/gather-facts.js';
@@ -42,9 +43,11 @@ export async function runConfigRender(argv: string[], io: CliIo, deps: ConfigCom
   return 0;
 }
 
+export const INSTALLED_CONFIG = '/etc/stratum1d/config.yaml';
+
 /** Shared by `config render` and `config apply`: the config, or null after printing why not. */
 export function loadForCommand(flags: ParsedFlags, io: CliIo, env?: NodeJS.ProcessEnv): { config: Config; source: string } | null {
-  const file = (flags.config as string | undefined) ?? null;
+  const file = (flags.config as string | undefined) ?? installedConfig();
   try {
     return { config: loadConfig(file, env), source: file ?? '(defaults)' };
   } catch (err) {
@@ -70,4 +73,9 @@ export function offsetFromFlags(flags: ParsedFlags): number | null {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || Math.abs(v) > 1) throw new UsageError(`--offset ${text}: give seconds within +-1 (e.g. 0.135)`);
   return v;
+}
+
+/** On an installed appliance the operator's file is the one to render from, not the defaults. */
+export function installedConfig(exists: (p: string) => boolean = existsSync): string | null {
+  return exists(INSTALLED_CONFIG) ? INSTALLED_CONFIG : null;
 }

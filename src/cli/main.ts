@@ -1,7 +1,11 @@
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { renderConfigDoc } from '../config/config-doc.js';
 import { VERSION } from '../daemon/version.js';
+import { existsSync } from 'node:fs';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
+
+/** What `config check|render|apply` read without --config on an installed appliance. */
+const INSTALLED_CONFIG = '/etc/stratum1d/config.yaml';
 
 // Subcommands load on demand: `ssh pi@host stratum1d mcp` should not pay for the daemon,
 // serialport, SQLite and the decoder before it answers its first request.
@@ -17,7 +21,7 @@ commands:
   decode [FILE|-]                    decode a recorded NMEA log into gpsd JSON reports
   simulate [--to PATH] ...           play the simulated receiver into a tty (see scripts/sim-pty.sh)
   setup [--root DIR] [--dry-run] ... prepare a Raspberry Pi for GNSS + PPS + RTC (run as root)
-  config check [FILE]                validate a configuration file (exit 78 when invalid)
+  config check [FILE]                validate a configuration file (default: /etc/stratum1d/config.yaml if present)
   config render --chrony|--ntpsec    print the timekeeper configuration stratum1d would install
   config apply [--dry-run]           validate with the real binary, install, restart, roll back on failure
   config doc                         print the configuration reference (Markdown)
@@ -91,8 +95,9 @@ function runConfig(argv: string[], io: CliIo): number {
   }
   if (sub === 'check') {
     if (rest.length > 1) throw new UsageError('config check takes at most one FILE');
+    const file = rest[0] ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : null);
     try {
-      loadConfig(rest[0] ?? null);
+      loadConfig(file);
     } catch (err) {
       if (err instanceof ConfigError) {
         io.stderr.write(`stratum1d: ${err.message}\n`);
@@ -100,7 +105,7 @@ function runConfig(argv: string[], io: CliIo): number {
       }
       throw err;
     }
-    io.stdout.write(`${rest[0] ?? '(defaults)'}: ok\n`);
+    io.stdout.write(`${file ?? '(defaults)'}: ok\n`);
     return 0;
   }
   throw new UsageError('config needs a subcommand: check [FILE] | render | apply | doc');

@@ -38,9 +38,10 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   try {
     result = (await controlCall(socket, 'status')) as { summary: string; state: ApplianceState };
   } catch (err) {
-    io.stderr.write(`stratum1d: ${(err as Error).message}\n`);
+    // A service stopped by its configuration says so, rather than "cannot reach": that it
+    // is not running is the point, and the record says why.
     const record = flags.socket ? null : readExitRecord(clientStateDirs());
-    if (record) io.stderr.write(describeExitRecord(record));
+    io.stderr.write(record ? describeExitRecord(record) : `stratum1d: ${(err as Error).message}\n`);
     return 69; // EX_UNAVAILABLE
   }
   if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
