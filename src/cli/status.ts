@@ -1,3 +1,4 @@
+import { describeTimeCheck } from '../daemon/core/gnss-time-check.js';
 import { loadConfig, ConfigError } from '../config/load-config.js';
 import { clientSocketPath, clientStateDirs } from '../config/paths.js';
 import { describeExitRecord, readExitRecord } from '../daemon/lifecycle/exit-record.js';
@@ -58,6 +59,8 @@ export function formatStatus(summary: string, s: ApplianceState): string {
     ['fix', fix ? `${['no report', 'no fix', '2D', '3D'][fix.mode]} at ${fix.time ? utcToIso(fix.time) : 'unknown time'}` : 'none yet'],
     ['position', fix && fix.lat !== null && fix.lon !== null ? `${fix.lat.toFixed(6)}, ${fix.lon.toFixed(6)}${fix.altMSL !== null ? `, ${fix.altMSL.toFixed(1)} m MSL` : ''}` : 'unknown'],
     ['time valid', `${g.trust.timeValid ? 'yes' : 'no'} (${g.trust.validStreak}/${g.trust.needed} consecutive good epochs)`],
+    ['time check', describeTimeCheck(g.trust.check)],
+    ...(g.trust.lastStep ? ([['last step', `${g.trust.lastStep.message}`]] as [string, string][]) : []),
     ['satellites', g.sky ? `${g.sky.uSat ?? '?'} used / ${g.sky.nSat ?? '?'} visible, hdop ${g.sky.hdop ?? '?'}` : 'unknown'],
     ['antenna', g.antenna ?? 'unknown'],
     ['pps', s.pps.source === null ? 'not configured' : `${s.pps.source}: ${s.pps.link}, ${s.pps.pulses} pulses, ${s.pps.missed} missed`],
@@ -104,9 +107,9 @@ function timekeeperRows(s: ApplianceState): [string, string][] {
     [
       'nmea offset',
       off
-        ? `${(off.valueS * 1000).toFixed(1)} ms (${off.source}${off.spreadS != null ? `, spread ${(off.spreadS * 1000).toFixed(2)} ms` : ''}, ${off.samples} samples${off.reference ? ` vs ${off.reference}` : ''})`
+        ? `${(off.valueS * 1000).toFixed(1)} ms (${off.source}${off.spreadS != null ? `, spread ${(off.spreadS * 1000).toFixed(2)} ms` : ''}, ${off.samples} samples${off.reference ? ` vs ${off.reference}` : ''}${off.labelNames ? `, label names the ${off.labelNames.replace('-', ' ')} (${off.wholeSecond ?? 'phase'})` : ''})${off.refused ? `; REFUSED: ${off.refused}` : ''}`
         : 'not measured yet',
     ],
-    ['feed', `${tk.feed.sockSent} SOCK samples, ${tk.feed.ppsSent} PPS samples, ${tk.feed.shmWrites} SHM writes, ${tk.feed.sockFailed} failed${tk.feed.lastError ? ` (${tk.feed.lastError})` : ''}`],
+    ['feed', `${tk.feed.sockSent} SOCK samples, ${tk.feed.ppsSent} PPS samples, ${tk.feed.shmWrites} SHM writes, ${tk.feed.sockFailed} failed, ${tk.feed.stalledDropped ?? 0} dropped as stalled${tk.feed.worstStallS ? ` (worst ${tk.feed.worstStallS.toFixed(3)} s)` : ''}${tk.feed.lastError ? ` (${tk.feed.lastError})` : ''}`],
   ];
 }

@@ -74,6 +74,22 @@ const gnssSchema = z
       .max(900)
       .default(150)
       .describe('Close an epoch when the receiver has been quiet this long (until its cycle shape is learned).'),
+    maxDisagreementS: z
+      .number()
+      .min(0)
+      .max(86_400)
+      .default(2)
+      .describe(
+        'A GNSS time label further than this from a synchronised system clock (seconds, beyond the up to 1 s a label lags its arrival) is not trusted: never sent to chrony or ntpd, alarm `gnss-time-disagrees`. Counts only while the timekeeper is synchronised to a source other than this receiver (a network server, another refclock). 0: off.',
+      ),
+    maxRtcDisagreementS: z
+      .number()
+      .min(0)
+      .max(86_400 * 366)
+      .default(300)
+      .describe(
+        'The same check against the RTC when the system clock is not synchronised elsewhere. Looser: an RTC drifts while the appliance is off (a DS3231 some seconds a month, a PCF8523 more). Catches a receiver past its GPS week-number rollover that the release-date floor cannot correct, and hour-sized jumps. If the RTC itself is wrong, set it (e.g. `hwclock`) or raise this. 0: off.',
+      ),
     reconnect: backoffSchema,
   })
   .prefault({})

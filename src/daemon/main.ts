@@ -9,6 +9,7 @@ import { ApplianceStore, initialState } from './core/appliance-state.js';
 import { summaryLine } from './core/summary.js';
 import { ControlServer } from './control/control-server.js';
 import { GnssService } from './gnss/gnss-service.js';
+import { RELEASE_DATE } from './gnss/epoch/week-rollover.js';
 import { PpsService } from './pps/pps-service.js';
 import { RtcService } from './rtc/rtc-service.js';
 import { createLogger, stderrIsJournal, type Logger } from './logger.js';
@@ -245,7 +246,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 }
 
 function pipelineOptions(config: Config) {
-  return { acceptMissingChecksum: config.gnss.acceptMissingChecksum, timeValidAfter: config.gnss.timeValidAfter };
+  const g = config.gnss;
+  // RELEASE_DATE: a receiver date older than this release is a GPS week rollover (1024 weeks back).
+  return { acceptMissingChecksum: g.acceptMissingChecksum, timeValidAfter: g.timeValidAfter, dateFloor: RELEASE_DATE, maxDisagreementS: g.maxDisagreementS, maxRtcDisagreementS: g.maxRtcDisagreementS };
 }
 
 function makeGnss(config: Config, drivers: Drivers, store: ApplianceStore, log: Logger): GnssService {

@@ -9,7 +9,11 @@ import type { Logger } from './logger.js';
 import { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
 import { ChronySockFeed } from './timekeeper/feed/chrony-sock-feed.js';
 import { NtpShmWriter } from './timekeeper/feed/ntp-shm-writer.js';
-import { refclocksFor, statusReaderFor } from './timekeeper/status/status-from-config.js';
+import { ArrivalCheck } from './timekeeper/feed/arrival-check.js';
+import { publishFeedStats } from './timekeeper/feed/feed-stats.js';
+import { sockLayoutFor } from './timekeeper/feed/sock-sample.js';
+import { leapIndicatorFor } from './core/leap-indicator.js';
+import { liveRefclocksFor, statusReaderFor } from './timekeeper/status/status-from-config.js';
 import { TimekeeperStatusService } from './timekeeper/status/timekeeper-status-service.js';
 
 /** What the timekeeper feed listens to: GnssService fits as it is. */
@@ -40,10 +44,14 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
     initialS: tk.nmeaOffset.initialS,
     windowSize: tk.nmeaOffset.windowSize,
     minSamples: tk.nmeaOffset.minSamples,
+    allowLateLabel: tk.nmeaOffset.allowLateLabel,
     systemClockTrusted: () => clockDisciplinedElsewhere(store),
   });
   await calibration.start();
 
+  // One verdict per epoch for every consumer: a stalled arrival stamp is neither sent nor measured.
+  const arrival = new ArrivalCheck({ maxErrorS: tk.nmeaOffset.maxArrivalErrorS });
+  const leap = (fix: Fix): 0 | 1 | 2 => leapIndicatorFor(fix.time, store.snapshot.timekeeper.tracking?.leap);
   const sender = tk.kind === 'chrony' ? new UnixDatagramSender() : null;
   const sock = sender
     ? new ChronySockFeed({
@@ -51,19 +59,30 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
         nmeaPath: tk.chrony.sockPath,
         ppsPath: tk.pps.kind === 'gpio' ? tk.chrony.ppsSockPath : null,
         delayS: () => calibration.delayS,
+        layout: sockLayoutFor(tk.chrony.sockLayout),
+        leap,
+        arrivalCheck: arrival,
         log: log.child({ service: 'chrony-feed' }),
         store,
       })
     : null;
   const shm =
     tk.kind === 'ntpsec' && tk.ntpsec.driver === 'shm'
-      ? new NtpShmWriter({ unit: tk.ntpsec.shmUnit, log: log.child({ service: 'ntp-shm' }), store })
+      ? new NtpShmWriter({ unit: tk.ntpsec.shmUnit, layout: tk.ntpsec.shmLayout, mode: tk.ntpsec.shmMode, log: log.child({ service: 'ntp-shm' }), store })
       : null;
 
   const onFix = (fix: Fix, trust: FixTrust): void => {
-    calibration.onFix(fix, trust);
+    const verdict = arrival.verdict(fix);
+    calibration.onFix(fix, trust, verdict.ok);
     sock?.onFix(fix, trust);
-    shm?.writeFix(fix, trust, calibration.delayS);
+    if (shm) {
+      if (verdict.ok) shm.writeFix(fix, trust, calibration.delayS, leap(fix));
+      else shm.skip();
+    }
+    if (!sock && !verdict.ok) {
+      const a = arrival.stats();
+      publishFeedStats(store, { stalledDropped: a.stalled, worstStallS: a.worstS });
+    }
   };
   const onEdge = (edge: PulseRecord): void => {
     calibration.onPpsEdge(edge);
@@ -78,7 +97,7 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
         clock: systemClock,
         reader,
         intervalS: tk.statusIntervalS,
-        refclocks: refclocksFor(tk),
+        refclocks: liveRefclocksFor(config),
       })
     : null;
   status?.start();
@@ -106,8 +125,13 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
   };
 }
 
-/** chrony synchronised to something other than our own NMEA: the system clock is a fair reference. */
+/**
+ * chrony synchronised to something other than our own receiver: the system clock is a fair
+ * reference, also for the whole second of the labels. Not our NMEA refclock, and not our PPS
+ * either: `lock NMEA` takes its whole second from our labels.
+ */
 function clockDisciplinedElsewhere(store: ApplianceStore): boolean {
   const tk = store.snapshot.timekeeper;
-  return tk.synced === true && tk.sources.some((s) => s.state === 'selected' && s.name !== 'NMEA');
+  const ours = new Set([tk.refclocks?.nmeaRefId ?? 'NMEA', tk.refclocks?.ppsRefId ?? 'PPS']);
+  return tk.synced === true && tk.sources.some((s) => s.state === 'selected' && !ours.has(s.name));
 }

@@ -45,6 +45,9 @@ export function ensureConfigTxt(text: string, wants: readonly BootWant[], opts: 
         ok = true; // the first matching line for everyone stays; a second copy is a duplicate
         continue;
       }
+      // ...except an identical one, also for everyone: same effect. Debian's raspi-firmware hook
+      // writes enable_uart=1 itself and then appends raspi-firmware-custom, which holds ours.
+      if (scopes[i] === 'all' && ok && l === want.line) continue;
       if (want.conflicts(l) || satisfied(l)) {
         if (out[i]!.startsWith('#')) continue; // already disabled by an earlier want
         out[i] = `#${lines[i]}  # disabled by ${SETUP_MARK}`;

@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, loadConfig, validateConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { substituteInclude } from '../daemon/timekeeper/apply/chrony-main-config.js';
+import { kernelPpsFact, STABLE_PPS_GPIO_NAME } from '../daemon/timekeeper/apply/kernel-pps-fact.js';
 import { renderChronyInclude } from '../daemon/timekeeper/render/chrony-include.js';
 import { VERSION } from '../daemon/version.js';
 import { removeSerialConsoles, withoutSerialConsolesSetting } from './cmdline.js';
@@ -104,9 +105,9 @@ function stratumConfig(o: SetupOptions, boot: BootInfo, ppsKind: 'kernel' | 'gpi
     'timekeeper:',
     '  kind: chrony',
     '  pps:',
-    `    # ${ppsKind === 'kernel' ? 'kernel: chronyd reads /dev/pps0 (pps-gpio overlay)' : 'gpio: no pps-gpio overlay here; the daemon timestamps the GPIO line and feeds chronyd'}`,
+    `    # ${ppsKind === 'kernel' ? 'kernel: chronyd reads the pps-gpio source (pps-gpio overlay); device auto: the one stratum1d monitors' : 'gpio: no pps-gpio overlay here; the daemon timestamps the GPIO line and feeds chronyd'}`,
     `    kind: ${ppsKind}`,
-    ...(ppsKind === 'kernel' ? ['    device: /dev/pps0'] : []),
+    ...(ppsKind === 'kernel' ? ['    device: auto'] : []),
     '',
   ].join('\n');
   const config = validateConfig(parseDocument(text).toJS(), o.configFile);
@@ -121,14 +122,21 @@ function chronyInclude(root: string, config: Config, o: { daemonManagesRtc: bool
   }
   const c = config.timekeeper.chrony;
   const pps = config.timekeeper.pps;
+  const seen = kernelPpsFact({ want: config.pps.kernel.device, sysfsRoot: under(root, config.pps.kernel.sysfsRoot), devDir: under(root, '/dev') });
+  const setupPps = seen.found
+    ? { ...seen, found: { ...seen.found, device: `/dev/${seen.found.id}` }, stableName: seen.stableName ? `/dev/${STABLE_PPS_GPIO_NAME}` : null }
+    : { want: seen.want, found: { id: 'pps0', device: '/dev/pps0', name: 'pps-gpio, after the reboot', driver: null }, reason: null, stableName: null };
   const rendered = renderChronyInclude(config, {
     generator: `stratum1d ${VERSION}`,
     configSource: 'stratum1d setup',
     nmeaOffsetS: config.timekeeper.nmeaOffset.initialS,
     offsetSource: 'timekeeper.nmeaOffset.initialS (not calibrated yet)',
     daemonManagesRtc: o.daemonManagesRtc,
-    // The PPS device appears only after the reboot that loads the overlay setup just added.
-    pathExists: (p) => (pps.kind === 'kernel' && p === pps.device) || existsSync(under(root, p)),
+    // The PPS device appears only after the reboot that loads the overlay setup just added:
+    // until then pps-gpio is expected as pps0 (no other PPS source on a fresh Pi); the daemon
+    // raises pps-device-mismatch if it comes up under another number.
+    pathExists: (p) => (pps.kind === 'kernel' && (p === pps.device || p === setupPps.found?.device)) || existsSync(under(root, p)),
+    kernelPps: setupPps,
     interfaceExists: (name) => /^[\w.:-]+$/.test(name) && existsSync(under(root, `/sys/class/net/${name}`)),
   });
   for (const n of rendered.notes) notes.push(`chrony include: ${n.message}`);

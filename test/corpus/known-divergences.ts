@@ -48,10 +48,13 @@ export const WEEK_ROLLOVER_SHIFT: Quirk = {
 export const GARMIN_PGRMZ_ALTITUDE: Quirk = {
   id: 'pgrmz-altitude',
   reason:
-    "gpsd also decodes Garmin's proprietary $PGRMZ (altitude in whole feet) and lets it overwrite " +
-    "GGA's decimetre altitude in the same epoch; we report GGA's. They agree to the foot.",
+    "both decode Garmin's proprietary $PGRMZ (altitude in whole feet). gpsd lets it overwrite GGA's " +
+    "decimetre altitude in the same epoch; we keep GGA's and use PGRMZ's only when no GGA altitude " +
+    'came (and its fix dimension when no GSA did). The epoch must hold a PGRMZ, gpsd\'s value must be ' +
+    'a whole number of feet, and the two agree to half a foot.',
   explains(ours, gpsd, problems) {
     if (!only(problems, ['altMSL']) || ours.report.altMSL === undefined || gpsd.altMSL === undefined) return false;
+    if (!ours.fix.sentences.includes('PGRMZ')) return false;
     const feet = gpsd.altMSL / 0.3048;
     return Math.abs(feet - Math.round(feet)) < 1e-3 && Math.abs(ours.report.altMSL - gpsd.altMSL) <= 0.3048 / 2 + 0.05;
   },

@@ -36,6 +36,12 @@ export const timekeeperSchema = z
           .string()
           .default('/run/stratum1d-chrony/pps.sock')
           .describe('Unix datagram socket of the PPS `refclock SOCK`, used when the daemon timestamps GPIO edges itself.'),
+        sockLayout: z
+          .enum(['auto', 'time32', 'time64'])
+          .default('auto')
+          .describe(
+            "Width of `struct timeval` in the SOCK samples, which must match chronyd's build on 32-bit ARM: `time32` (Debian 12 and older, chrony 4.3), `time64` (Debian 13 trixie and later, 64-bit time_t). `auto`: from the distribution (/etc/os-release). 64-bit systems always use their native layout.",
+          ),
         commandSocket: z
           .string()
           .default('127.0.0.1:323')
@@ -85,6 +91,18 @@ export const timekeeperSchema = z
           .default('shm')
           .describe('`shm`: NTP shared memory (works with Debian\'s ntpd); `gpsd`: the gpsd JSON refclock, for ntpd builds that have it.'),
         shmUnit: z.number().int().min(0).max(255).default(2).describe('SHM unit for the NMEA time (units 0-1 are root-only, 0600).'),
+        shmMode: z
+          .enum(['0600', '0660'])
+          .default('0600')
+          .describe(
+            "Permissions of the SHM segment when stratum1d creates it (never 0666: any local user could feed ntpd time). `0600`: the stratum1d user only; ntpd attaches as root before it drops privileges, so Debian's ntpsec reads it. `0660`: also group stratum1d (the daemon's primary group), for an ntpd that attaches after dropping root: add its user to that group (`usermod -aG stratum1d ntpsec`). A segment ntpd created first keeps ntpd's mode (reported when world-writable).",
+          ),
+        shmLayout: z
+          .enum(['auto', 'time32', 'time64'])
+          .default('auto')
+          .describe(
+            "`struct shmTime` layout, which must match ntpd's time_t on 32-bit ARM: `time32` (80 bytes, Debian 12 and older), `time64` (96 bytes, Debian 13 trixie and later). `auto`: the size of an existing segment, else the distribution's time_t (/etc/os-release), whichever starts first. 64-bit systems always use their native layout.",
+          ),
         ntpdPath: z.string().min(1).default('ntpd').describe('ntpd binary; `config apply` checks the fragment\'s refclock drivers against the ones it was built with.'),
         restartCommand: z
           .array(z.string().min(1))
@@ -111,7 +129,13 @@ export const timekeeperSchema = z
           .enum(['kernel', 'gpio', 'none'])
           .default('kernel')
           .describe('`kernel`: chronyd reads /dev/ppsN itself; `gpio`: the daemon timestamps GPIO edges and feeds them over SOCK; `none`.'),
-        device: z.string().default('/dev/pps0').describe('Kernel PPS device (with `kind: kernel`).'),
+        device: z
+          .string()
+          .min(1)
+          .default('auto')
+          .describe(
+            'Kernel PPS device chronyd (or ntpd) reads (with `kind: kernel`): `auto` renders the source `pps.kernel.device` resolves to, the one stratum1d monitors (the udev name `/dev/pps-gpio` when it points there, else its `/dev/ppsN`); an explicit path is written as given, and stratum1d raises `pps-device-mismatch` if it is not the monitored source.',
+          ),
       })
       .prefault({})
       .describe('The PPS refclock.'),
@@ -125,6 +149,20 @@ export const timekeeperSchema = z
           .describe('NMEA label delay to assume until calibration has a measurement, seconds.'),
         windowSize: z.number().int().min(8).max(4096).default(128).describe('Samples in the calibration window.'),
         minSamples: z.number().int().min(4).max(4096).default(32).describe('Samples needed before the calibrated value is used.'),
+        allowLateLabel: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Accept a label delay in the second half of the second (0.5 s or more after the pulse it names). Off: a label arriving late in the second is read as one sent before the pulse it names, and a calibration that still lands there (e.g. by a synchronised reference) is refused with an alarm, since a whole-second mistake is one jitter away.',
+          ),
+        maxArrivalErrorS: z
+          .number()
+          .min(0.01)
+          .max(0.9)
+          .default(0.2)
+          .describe(
+            'An epoch whose arrival disagrees with the recent arrivals (calibrated delay plus the system clock\'s error) by more than this, seconds, is dropped and counted instead of sent: its stamp was made late by a stall. Keep it under 0.5 (PPS locks to labels within 0.4 s).',
+          ),
       })
       .prefault({})
       .describe('Self-calibration of the NMEA time label\'s delay after the PPS edge.'),

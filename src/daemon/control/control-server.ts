@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { TurnBudget } from '../../lib/turn-budget.js';
 import type { Logger } from '../logger.js';
 import { MAX_REQUEST_BYTES, parseRequest, type ControlResponse } from './protocol.js';
 
@@ -13,7 +14,7 @@ export class ControlServer {
   readonly #handlers = new Map<string, ControlHandler>();
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
-  readonly stats = { connections: 0, requests: 0, badRequests: 0 };
+  readonly stats = { connections: 0, requests: 0, badRequests: 0, deferredTurns: 0, outputWaits: 0 };
 
   constructor(
     readonly path: string,
@@ -64,15 +65,32 @@ export class ControlServer {
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let buf = '';
+    // A flood of requests from one client is answered a slice per event-loop turn, and only
+    // as fast as that client reads its replies (lib/turn-budget.ts): the daemon's time path
+    // never waits for it.
+    const budget = new TurnBudget<string>(socket, (line) => void this.#dispatch(socket, line), { perTurn: 8, maxQueued: 256, maxOutputBytes: 256 * 1024 });
+    const before = { deferredTurns: 0, outputWaits: 0 };
+    const count = (): void => {
+      this.stats.deferredTurns += budget.stats.deferredTurns - before.deferredTurns;
+      this.stats.outputWaits += budget.stats.outputWaits - before.outputWaits;
+      before.deferredTurns = budget.stats.deferredTurns;
+      before.outputWaits = budget.stats.outputWaits;
+    };
+    socket.on('close', count);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
+      count();
       buf += chunk;
+      const lines: string[] = [];
+      let from = 0;
       let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) void this.#dispatch(socket, line);
+      while ((nl = buf.indexOf('\n', from)) >= 0) {
+        const line = buf.slice(from, nl).trim();
+        from = nl + 1;
+        if (line) lines.push(line);
       }
+      buf = buf.slice(from);
+      budget.push(lines);
       if (buf.length > MAX_REQUEST_BYTES) {
         buf = '';
         this.stats.badRequests++;

@@ -1,5 +1,6 @@
 import type { ApplianceState } from './appliance-state.js';
 import type { AlarmCondition, AlarmInputs, AlarmRule } from './alarm-types.js';
+import { describePpsDisagreement, ppsDeviceDisagreement } from './pps-device-agreement.js';
 
 /**
  * One rule per alarm id. A rule is a function of the state and the inputs; adding an alarm
@@ -11,11 +12,15 @@ export const ALARM_RULES: readonly AlarmRule[] = [
   { id: 'antenna-fault', debounce: 'normal', check: antennaFault },
   { id: 'gnss-receiver-missing', debounce: 'normal', check: gnssReceiverMissing },
   { id: 'gnss-time-invalid', debounce: 'normal', check: gnssTimeInvalid },
+  { id: 'gnss-time-disagrees', debounce: 'normal', check: gnssTimeDisagrees },
   { id: 'pps-missing', debounce: 'normal', check: ppsMissing },
   { id: 'pps-wrong-rate', debounce: 'normal', check: ppsWrongRate },
+  { id: 'pps-device-mismatch', debounce: 'normal', check: ppsDeviceMismatch },
   { id: 'timekeeper-unreachable', debounce: 'normal', check: timekeeperUnreachable },
   { id: 'timekeeper-unsynchronised', debounce: 'normal', check: timekeeperUnsynchronised },
   { id: 'offset-over-limit', debounce: 'normal', check: offsetOverLimit },
+  { id: 'nmea-calibration-refused', debounce: 'none', check: nmeaCalibrationRefused },
+  { id: 'ntp-shm-world-writable', debounce: 'none', check: ntpShmWorldWritable },
   { id: 'rtc-invalid', debounce: 'normal', check: rtcInvalid },
   { id: 'rtc-unreadable', debounce: 'normal', check: rtcUnreadable },
   { id: 'rtc-battery-low', debounce: 'normal', check: rtcBatteryLow },
@@ -44,9 +49,16 @@ function gnssReceiverMissing(s: ApplianceState): AlarmCondition | null {
 function gnssTimeInvalid(s: ApplianceState): AlarmCondition | null {
   const g = s.gnss;
   if (g.link !== 'open') return null;
-  if (g.trust.timeValid) return null;
+  if (g.trust.timeValid || g.trust.check?.verdict === 'disagrees') return null; // gnss-time-disagrees says why
   const mode = g.fix ? ['no report', 'no fix', '2D fix', '3D fix'][g.fix.mode] : 'no data yet';
   return { severity: 'major', message: `GNSS time not valid: ${mode}, ${g.trust.validStreak}/${g.trust.needed} consecutive good epochs` };
+}
+
+/** The label disagrees with the RTC or a synchronised system clock (gnss/epoch/reference-check.ts): never sent. */
+function gnssTimeDisagrees(s: ApplianceState): AlarmCondition | null {
+  const c = s.gnss.trust.check;
+  if (s.gnss.link !== 'open' || c?.verdict !== 'disagrees') return null;
+  return { severity: 'major', message: c.message ?? `GNSS time disagrees with the ${c.reference ?? 'reference clock'}: not sent to the timekeeper` };
 }
 
 /** Only when PPS is configured; an edge is stale when older than ppsStaleMs on the system clock it was stamped with. */
@@ -67,6 +79,12 @@ function ppsWrongRate(s: ApplianceState): AlarmCondition | null {
   const h = s.pps.health;
   if (s.pps.source === null || h === null || h.condition !== 'wrong-rate') return null;
   return { severity: 'major', message: h.message };
+}
+
+/** The timekeeper reads another kernel PPS device than the one monitored (core/pps-device-agreement.ts). */
+function ppsDeviceMismatch(s: ApplianceState): AlarmCondition | null {
+  const d = ppsDeviceDisagreement(s);
+  return d ? { severity: 'major', message: describePpsDisagreement(d) } : null;
 }
 
 /** A first failure only counts once the poller has tried (lastError set): not during startup. */
@@ -91,6 +109,19 @@ function offsetOverLimit(s: ApplianceState, i: AlarmInputs): AlarmCondition | nu
     severity: 'major',
     message: `system clock off true time by ${formatS(off)} (limit ${formatS(i.offsetLimitS).replace(/^\+/, '')}), per ${tk.kind}`,
   };
+}
+
+/** The calibration would put the label in the second half of the second (timekeeper/calibration): refused, the previous delay stays. */
+function nmeaCalibrationRefused(s: ApplianceState): AlarmCondition | null {
+  const why = s.timekeeper.nmeaOffset?.refused ?? null;
+  return why ? { severity: 'major', message: why } : null;
+}
+
+/** ntpd created the SHM segment first, world-writable (its default for units >= 2): any local user can feed it time. */
+function ntpShmWorldWritable(s: ApplianceState): AlarmCondition | null {
+  const shm = s.timekeeper.feed.shm;
+  if (!shm?.worldWritable) return null;
+  return { severity: 'minor', message: `NTP SHM segment is writable by every local user (mode ${shm.mode}, created by ntpd before stratum1d): any local process can feed ntpd time; stop ntpd, remove the segment (ipcs -m lists it, ipcrm -M KEY removes it), then start stratum1d before ntpd` };
 }
 
 /** DS3231 OSF / PCF8523 OS: the oscillator stopped (power lost with no battery), so the time is garbage. */

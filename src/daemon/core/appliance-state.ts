@@ -1,4 +1,5 @@
 import type { Fix, Sky } from './fix.js';
+import type { GnssTimeCheck, GnssTimeStep } from './gnss-time-check.js';
 import { initialTimekeeperState, type TimekeeperState } from './timekeeper-types.js';
 import type { PpsHealth } from './pps-tracker.js';
 import { type AlarmsState, initialAlarmsState } from './alarm-types.js';
@@ -16,6 +17,10 @@ export interface GnssTrust {
   timeValid: boolean;
   validStreak: number;
   needed: number;
+  /** The latest label against the RTC / a synchronised system clock (gnss-time-check.ts). */
+  check?: GnssTimeCheck;
+  /** The latest jump, leap-count correction or leap second of the label. */
+  lastStep?: GnssTimeStep | null;
 }
 
 export interface GnssState {

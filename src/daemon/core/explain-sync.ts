@@ -1,4 +1,5 @@
 import type { ApplianceState } from './appliance-state.js';
+import { describePpsDisagreement, ppsDeviceDisagreement } from './pps-device-agreement.js';
 import type { TimeSource, TimekeeperState } from './timekeeper-types.js';
 
 /**
@@ -23,6 +24,9 @@ export function explainSync(s: ApplianceState): string[] {
     out.push(tk.lastError.startsWith(`${daemon} not running`) ? tk.lastError : `cannot read ${daemon}'s status: ${tk.lastError}`);
   }
   out.push(...explainGnss(s));
+  // Said even while the timekeeper cannot be asked: the device comes from its configuration.
+  const ppsDisagreement = ppsDeviceDisagreement(s);
+  if (ppsDisagreement) out.push(describePpsDisagreement(ppsDisagreement));
   if (tk.kind === 'none' || !tk.reachable) return out;
 
   const rc = tk.refclocks;
@@ -47,6 +51,7 @@ function explainGnss(s: ApplianceState): string[] {
   const g = s.gnss;
   if (g.link !== 'open') return [`GNSS receiver ${g.device} is ${g.link === 'down' ? 'down' : 'not open yet'}${g.lastError ? `: ${g.lastError}` : ''}`];
   if (g.antenna === 'open' || g.antenna === 'short') return [`GNSS antenna ${g.antenna === 'open' ? 'not connected (open circuit)' : 'short-circuited'}`];
+  if (!g.trust.timeValid && g.trust.check?.verdict === 'disagrees') return [g.trust.check.message ?? 'GNSS time disagrees with the reference clock'];
   if (!g.trust.timeValid) {
     const fix = g.fix ? ` (last fix mode ${g.fix.mode})` : ', no epoch received';
     return [`GNSS not time-valid yet (${g.trust.validStreak}/${g.trust.needed} good epochs)${g.fix && g.fix.mode >= 2 ? '' : fix}`];

@@ -40,6 +40,8 @@ export interface Fix {
   climb: number | null; // m/s
   eph: number | null; // estimated horizontal position error, metres
   epv: number | null; // estimated vertical position error, metres
+  /** Estimated spherical (3D) position error, metres (Garmin $PGRME EPE); absent when no sentence gives one. */
+  sep?: number | null;
   /** Wall-clock ms (Date.now()) when the epoch's first sentence arrived. */
   receivedAt: number;
   /** Sentence types (RMC, GGA, ...) that contributed to this epoch. */

@@ -16,7 +16,8 @@ export function summaryLine(s: ApplianceState): string {
     const fix = g.fix;
     const mode = fix ? MODE_WORDS[fix.mode] : 'no data yet';
     const sats = g.sky && g.sky.uSat !== null ? `, ${g.sky.uSat}${g.sky.nSat !== null ? `/${g.sky.nSat}` : ''} sats` : '';
-    const trust = g.trust.timeValid ? 'time valid' : `time not valid yet (${g.trust.validStreak}/${g.trust.needed} good epochs)`;
+    const disagrees = g.trust.check?.verdict === 'disagrees' ? `time NOT trusted: disagrees with the ${g.trust.check.reference}` : null;
+    const trust = g.trust.timeValid ? 'time valid' : disagrees ?? `time not valid yet (${g.trust.validStreak}/${g.trust.needed} good epochs)`;
     parts.push(`GNSS ${mode}${sats}, ${trust}`);
   }
   if (s.pps.source !== null) {

@@ -8,6 +8,7 @@ export type SourceState =
   | 'combined'
   | 'not combined'
   | 'unreachable'
+  | 'not selectable'
   | 'falseticker'
   | 'too variable'
   | 'unknown';
@@ -20,7 +21,11 @@ export type SourceState =
 export interface TimeSource {
   name: string; // refid for refclocks (NMEA, PPS), address for servers
   kind: 'refclock' | 'server' | 'peer' | 'local';
-  /** '?' in chronyc covers lost connectivity, too few samples yet, and `noselect` sources. */
+  /**
+   * chronyc's `?` is "not selectable for other reasons" (chronyc(1), sources: unreachable,
+   * not synchronised, too few measurements, `noselect`): with reach 0 it is 'unreachable',
+   * with samples arriving (reach > 0) it is 'not selectable', never "unreachable".
+   */
   state: SourceState;
   stratum: number | null;
   reach: number | null; // 8-bit reach register; 0: no sample in the last 8 polls
@@ -38,6 +43,10 @@ export interface TimekeeperRefclocks {
   nmeaFeed: string | null;
   /** The kernel PPS device the timekeeper reads itself; null when the daemon feeds PPS. */
   ppsDevice: string | null;
+  /** Where ppsDevice was read: the installed include file, else `config`. Absent: config. */
+  ppsDeviceFrom?: string;
+  /** The node ppsDevice resolves to (a udev symlink followed); null: absent or unknown. */
+  ppsDeviceTarget?: string | null;
 }
 
 export interface TimekeeperTracking {
@@ -60,6 +69,15 @@ export interface NmeaOffsetEstimate {
   source: 'initial' | 'calibrated' | 'persisted';
   reference: 'pps' | 'system-clock' | null;
   updatedAt: number | null; // ms
+  /** Which PPS edge the receiver's labels name (core/label-pulse.ts); null before PPS samples. */
+  labelNames?: 'previous-pulse' | 'next-pulse' | null;
+  /** What fixed the whole second: a reference clock synchronised elsewhere, what one taught earlier, or the phase alone. */
+  wholeSecond?: 'reference' | 'learned' | 'phase' | null;
+  /**
+   * Why the latest measurement was not taken (it lands in the second half of the second and
+   * timekeeper.nmeaOffset.allowLateLabel is off); the value in use is the one before. Null: none refused.
+   */
+  refused?: string | null;
 }
 
 export interface TimekeeperFeedStats {
@@ -68,6 +86,16 @@ export interface TimekeeperFeedStats {
   ppsSent: number;
   shmWrites: number;
   lastError: string | null;
+  /**
+   * NMEA epochs not sent because their arrival stamp disagreed with the recent arrivals by
+   * more than timekeeper.nmeaOffset.maxArrivalErrorS (an event-loop or serial stall): a label
+   * stamped late would move the timekeeper. Absent before the first epoch.
+   */
+  stalledDropped?: number;
+  /** The largest arrival disagreement dropped so far, seconds. */
+  worstStallS?: number | null;
+  /** The NTP SHM segment as attached (ntpsec feed only). */
+  shm?: { layout: string | null; layoutReason: string | null; mode: string | null; worldWritable: boolean; barrier: string };
 }
 
 export interface TimekeeperState {

@@ -16,7 +16,8 @@ import {
   toffReport,
   versionReport,
 } from './gpsd-reports.js';
-import { DEFAULT_MAX_REQUEST_BYTES } from './request-parser.js';
+import { DEFAULT_MAX_REQUEST_BYTES, type ParsedRequest } from './request-parser.js';
+import { TurnBudget } from '../../lib/turn-budget.js';
 import { wants } from './watch-policy.js';
 
 export interface GpsdJsonServerOptions {
@@ -31,6 +32,8 @@ export interface GpsdJsonServerOptions {
   device?: DeviceInfo | null;
   /** VERSION "rev": who is really answering (e.g. `stratum1d 0.1.0`). */
   rev: string;
+  /** Requests answered per client per event-loop turn (lib/turn-budget.ts). Default 32. */
+  requestsPerTurn?: number;
   now?: () => number;
   log?: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void };
 }
@@ -51,6 +54,10 @@ export interface GpsdServerStats {
   reportsTrimmed: number;
   /** Reports (or NMEA lines) over 10,240 bytes that could not be trimmed: sent to nobody. */
   reportsTooLarge: number;
+  /** Requests left for a later event-loop turn because a client sent more than one slice's worth. */
+  deferredTurns: number;
+  /** Times a client's requests waited for it to read its replies. */
+  outputWaits: number;
 }
 
 /**
@@ -69,7 +76,7 @@ export class GpsdJsonServer {
   #lastTpv: TpvReport | null = null;
   #lastSky: SkyReport | null = null;
   #nextId = 1;
-  readonly #stats: Omit<GpsdServerStats, 'listening' | 'clients' | 'reportsDropped'> = {
+  readonly #stats: Omit<GpsdServerStats, 'listening' | 'clients' | 'reportsDropped' | 'deferredTurns' | 'outputWaits'> = {
     connections: 0,
     refused: 0,
     requests: {},
@@ -81,6 +88,8 @@ export class GpsdJsonServer {
   };
   /** Drops of clients already gone, so the total survives their disconnect. */
   #droppedByGone = 0;
+  readonly #budgets = new Map<GpsdClient, TurnBudget<ParsedRequest>>();
+  #budgetTotals = { deferredTurns: 0, outputWaits: 0 };
 
   constructor(o: GpsdJsonServerOptions) {
     this.#o = o;
@@ -168,11 +177,17 @@ export class GpsdJsonServer {
   stats(): GpsdServerStats {
     let dropped = this.#droppedByGone;
     for (const c of this.#clients) dropped += c.counters.reportsDropped;
+    const turns = { ...this.#budgetTotals };
+    for (const b of this.#budgets.values()) {
+      turns.deferredTurns += b.stats.deferredTurns;
+      turns.outputWaits += b.stats.outputWaits;
+    }
     return {
       listening: this.#server !== null,
       clients: this.#clients.size,
       ...structuredClone(this.#stats),
       reportsDropped: dropped,
+      ...turns,
     };
   }
 
@@ -195,33 +210,53 @@ export class GpsdJsonServer {
       now: this.#now(),
     });
     this.#clients.add(client);
+    // Half the client's output allowance: one answer (a POLL: TPV + SKY, at most ~20 KB) still fits after the check.
+    const budget = new TurnBudget<ParsedRequest>(socket, (req) => this.#answer(client, req), {
+      perTurn: this.#o.requestsPerTurn ?? 32,
+      maxQueued: 1024,
+      maxOutputBytes: Math.floor(this.#o.clientBufferBytes / 2),
+    });
+    this.#budgets.set(client, budget);
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.#onData(client, chunk));
+    socket.on('data', (chunk: string) => this.#onData(client, budget, chunk));
     socket.on('end', () => socket.end());
     socket.on('close', () => {
       this.#clients.delete(client);
+      this.#budgets.delete(client);
+      this.#budgetTotals.deferredTurns += budget.stats.deferredTurns;
+      this.#budgetTotals.outputWaits += budget.stats.outputWaits;
       this.#droppedByGone += client.counters.reportsDropped;
     });
     // gpsd greets every client with its VERSION before it asks anything.
     this.#send(client, versionReport(this.#o.rev));
   }
 
-  #onData(client: GpsdClient, chunk: string): void {
+  /** Tokenizing is cheap; answering (encoding TPV/SKY) is what is spread over turns. */
+  #onData(client: GpsdClient, budget: TurnBudget<ParsedRequest>, chunk: string): void {
+    let reqs: ParsedRequest[];
     try {
-      for (const req of client.parse(chunk)) {
-        client.counters.requests++;
-        const r = answer(req, client.policy, {
-          device: this.#device,
-          seenGps: this.#seenGps,
-          lastTpv: this.#lastTpv,
-          lastSky: this.#lastSky,
-          nowMs: this.#now(),
-          rev: this.#o.rev,
-        });
-        this.#stats.requests[r.counted] = (this.#stats.requests[r.counted] ?? 0) + 1;
-        client.policy = r.policy;
-        for (const rep of r.reports) this.#send(client, rep);
-      }
+      reqs = client.parse(chunk);
+    } catch (err) {
+      this.#send(client, errorReport(`internal error: ${(err as Error).message}`));
+      return;
+    }
+    budget.push(reqs);
+  }
+
+  #answer(client: GpsdClient, req: ParsedRequest): void {
+    try {
+      client.counters.requests++;
+      const r = answer(req, client.policy, {
+        device: this.#device,
+        seenGps: this.#seenGps,
+        lastTpv: this.#lastTpv,
+        lastSky: this.#lastSky,
+        nowMs: this.#now(),
+        rev: this.#o.rev,
+      });
+      this.#stats.requests[r.counted] = (this.#stats.requests[r.counted] ?? 0) + 1;
+      client.policy = r.policy;
+      for (const rep of r.reports) this.#send(client, rep);
     } catch (err) {
       // A bug in a handler answers this client with an error; the server carries on.
       this.#send(client, errorReport(`internal error: ${(err as Error).message}`));

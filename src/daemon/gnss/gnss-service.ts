@@ -6,6 +6,7 @@ import { utcToIso } from '../core/utc-time.js';
 import { Backoff } from '../lifecycle/backoff.js';
 import type { Logger } from '../logger.js';
 import { NmeaPipeline, type FixTrust, type NmeaPipelineOptions } from './nmea-pipeline.js';
+import { leapPendingOf, timeReferencesOf } from './time-references.js';
 
 export interface GnssServiceOptions {
   link: SerialLink;
@@ -77,7 +78,14 @@ export class GnssService extends EventEmitter<GnssServiceEvents> {
   }
 
   #makePipeline(opts: NmeaPipelineOptions): NmeaPipeline {
-    const p = new NmeaPipeline(opts);
+    // A live port: arrival stamps are wall-clock ms, and the appliance's other clocks are the references.
+    const store = this.#o.store;
+    const p = new NmeaPipeline({
+      arrivalClock: true,
+      references: () => timeReferencesOf(store.snapshot),
+      leapPending: () => leapPendingOf(store.snapshot),
+      ...opts,
+    });
     p.on('fix', (fix, trust) => this.#onFix(p, fix, trust));
     p.on('sky', (sky: Sky) => {
       if (p !== this.#pipeline) return;
@@ -140,9 +148,11 @@ export class GnssService extends EventEmitter<GnssServiceEvents> {
   readonly #onClose = (err: Error | null): void => {
     if (this.#stopped) return;
     this.#pipeline.closeEpoch();
+    // Whatever comes back (the same receiver after a power cycle, another one) earns trust anew.
+    this.#pipeline.resetTrust();
     const message = err?.message ?? 'port closed';
     this.#o.log.warn('GNSS port lost', { device: this.#o.link.path, error: message });
-    this.#o.store.update('gnss', { link: 'down', linkSince: Date.now(), lastError: message });
+    this.#o.store.update('gnss', { link: 'down', linkSince: Date.now(), lastError: message, trust: { ...this.#pipeline.trust } });
     this.#backoff.reset();
     this.#scheduleRetry();
   };

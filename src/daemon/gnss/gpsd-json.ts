@@ -25,6 +25,7 @@ export interface TpvReport {
   climb?: number;
   geoidSep?: number;
   eph?: number;
+  sep?: number;
 }
 
 export interface SkySatelliteReport {
@@ -79,6 +80,7 @@ export function tpvReport(fix: Fix, device?: string): TpvReport {
     if (fix.mode === 3) put(r, 'climb', fix.climb, 3);
     put(r, 'geoidSep', fix.geoidSep, 3);
     put(r, 'eph', fix.eph, 3);
+    put(r, 'sep', fix.sep, 3);
   }
   return r;
 }

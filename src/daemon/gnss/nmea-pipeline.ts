@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { LineSample } from '../../drivers/serial/serial-link.js';
 import type { Fix, Sky } from '../core/fix.js';
-import { DateResolver } from './epoch/date-resolver.js';
+import { uncheckedTime, type GnssTimeCheck } from '../core/gnss-time-check.js';
+import { type UtcTime, utcToIso, utcToUnixMs } from '../core/utc-time.js';
+import { type CalendarDate, DateResolver } from './epoch/date-resolver.js';
+import type { LeapPending } from './epoch/jump-rule.js';
+import { checkAgainstReferences, NO_REFERENCES, type TimeReferences } from './epoch/reference-check.js';
+import { applyDateFloor } from './epoch/week-rollover.js';
 import { EpochAssembler, type RawEpoch } from './epoch/epoch-assembler.js';
 import { resolveEpochTime } from './epoch/epoch-time.js';
 import { buildFix } from './epoch/fix-builder.js';
@@ -22,6 +27,21 @@ export interface NmeaPipelineOptions {
   timeValidAfter?: number;
   /** Date for logs whose sentences carry none (gpsd logs' `# Date:` header). */
   initialDate?: { year: number; month: number; day: number } | null;
+  /**
+   * No receiver date before this can be current (the release date, week-rollover.ts): older
+   * dates get 1024 weeks added. Null (the default, and for recorded logs): dates as sent.
+   */
+  dateFloor?: CalendarDate | null;
+  /** receivedAt is wall-clock ms (a live port), so label steps are judged against it. Default false (logs: line numbers). */
+  arrivalClock?: boolean;
+  /** The clocks a label is held against (RTC, synchronised system clock); read once per epoch. */
+  references?: () => TimeReferences;
+  /** Largest disagreement with a synchronised system clock, seconds (0: off). Default 2. */
+  maxDisagreementS?: number;
+  /** Largest disagreement with the RTC, seconds (0: off). Default 300. */
+  maxRtcDisagreementS?: number;
+  /** A leap second announced for the end of the current UTC day (from the timekeeper). */
+  leapPending?: () => LeapPending;
 }
 
 export interface TextMessage {
@@ -47,7 +67,8 @@ export class NmeaPipeline extends EventEmitter<NmeaPipelineEvents> {
   readonly #acceptMissing: boolean;
   readonly #counters = newCounters();
   readonly #assembler = new EpochAssembler();
-  readonly #dates: DateResolver;
+  #dates: DateResolver;
+  readonly #opts: NmeaPipelineOptions;
   readonly #sky = new SkyBuilder();
   readonly #trust: TrustTracker;
   readonly #txt = new TxtAssembler();
@@ -59,6 +80,17 @@ export class NmeaPipeline extends EventEmitter<NmeaPipelineEvents> {
     this.#acceptMissing = opts.acceptMissingChecksum ?? false;
     this.#trust = new TrustTracker(opts.timeValidAfter ?? 3);
     this.#dates = new DateResolver(opts.initialDate ?? null);
+    this.#opts = opts;
+  }
+
+  /**
+   * The receiver went away (link closed): nothing it said before counts for what comes next
+   * (it may be another receiver, or the same one after a cold start). Trust starts again and
+   * the date anchor is dropped.
+   */
+  resetTrust(): void {
+    this.#trust.reset();
+    this.#dates = new DateResolver(this.#opts.initialDate ?? null);
   }
 
   get counters(): DecodeCounters {
@@ -143,12 +175,29 @@ export class NmeaPipeline extends EventEmitter<NmeaPipelineEvents> {
 
   #finish(e: RawEpoch): void {
     this.#counters.epochs++;
-    const time = resolveEpochTime(e, this.#dates);
+    const sent = resolveEpochTime(e, this.#dates);
+    const floored = sent ? applyDateFloor(sent, this.#opts.dateFloor ?? null) : null;
+    const time = floored?.time ?? null;
     const { fix, verdict } = buildFix(e.sentences, time, e.receivedAt);
     const sky = this.#sky.build(e.sentences, time);
     const hasFix = e.sentences.some((s) => s.type !== 'GSV' && s.type !== 'TXT');
-    if (hasFix) this.#queue.push(['fix', fix, this.#trust.record(verdict, time)]);
+    if (hasFix) {
+      const o = this.#opts;
+      const arrivalMs = o.arrivalClock ? e.receivedAt : null;
+      const check = verdict === 'valid' && sent && time ? this.#check(sent, time, floored!.weeks, arrivalMs) : uncheckedTime();
+      const trust = this.#trust.record(verdict, time, { arrivalMs, at: e.receivedAt, leapSeconds: fix.leapSeconds, leap: o.leapPending?.() ?? null, check });
+      this.#queue.push(['fix', fix, trust]);
+    }
     if (sky) this.#queue.push(['sky', sky]);
+  }
+
+  #check(sent: UtcTime, time: UtcTime, weeks: number, arrivalMs: number | null): GnssTimeCheck {
+    const receiverTime = utcToIso(sent);
+    if (arrivalMs === null || !Number.isFinite(arrivalMs)) return uncheckedTime(weeks, weeks ? receiverTime : null);
+    const o = this.#opts;
+    const refs = o.references?.() ?? NO_REFERENCES;
+    const bounds = { maxDisagreementS: o.maxDisagreementS ?? 2, maxRtcDisagreementS: o.maxRtcDisagreementS ?? 300 };
+    return checkAgainstReferences({ labelMs: utcToUnixMs(time), arrivalMs, rolloverWeeks: weeks, receiverTime }, refs, bounds);
   }
 
   /** Listeners run after the pipeline's own work, outside its error boundary. */

@@ -13,6 +13,9 @@ const ADMIN_TIMEOUT_MS = 120_000;
  * One connection per call, as `stratum1d status` does, so a daemon restart between two tool
  * calls is invisible. No daemon → DaemonDown; a typed failure in the daemon is rebuilt here.
  */
+/** Control connections one bridge keeps open at once (see ControlApi#call). */
+const MAX_IN_FLIGHT = 4;
+
 export class ControlApi implements ApplianceApi {
   constructor(
     readonly socketPath: string,
@@ -51,7 +54,26 @@ export class ControlApi implements ApplianceApi {
     return this.#call(M.auditLog, { limit }, READ_TIMEOUT_MS) as Promise<AuditRecord[]>;
   }
 
+  /**
+   * The stdio bridge's budget towards the daemon: however many requests an assistant (or a
+   * flood on stdin) sends at once, at most MAX_IN_FLIGHT control connections are open; the
+   * rest wait their turn here, in this process, not as connections the daemon must serve.
+   */
+  #inFlight = 0;
+  readonly #waiting: Array<() => void> = [];
+
   async #call(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.#inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#inFlight++;
+    try {
+      return await this.#callNow(method, params, timeoutMs);
+    } finally {
+      this.#inFlight--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  async #callNow(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
     let res: Envelope;
     try {
       res = (await this.call(this.socketPath, method, params, timeoutMs)) as Envelope;

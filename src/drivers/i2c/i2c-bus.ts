@@ -44,6 +44,28 @@ export class I2cNoDeviceError extends Error {
   }
 }
 
+/**
+ * The adapter cannot do the transfers a register-level driver needs: neither plain I2C
+ * (I2C_RDWR) nor SMBus I2C-block or byte-data transfers, per its I2C_FUNCS, or it refused the
+ * one that was tried (EOPNOTSUPP, which libc words as "operation not supported on socket").
+ */
+export class I2cUnsupportedError extends Error {
+  readonly code = 'EOPNOTSUPP';
+  constructor(
+    readonly device: string,
+    readonly functionality: number | null,
+    refused?: string,
+  ) {
+    const funcs = functionality === null ? 'unknown' : `0x${functionality.toString(16).padStart(8, '0')}`;
+    super(
+      refused
+        ? `${device}: the adapter refuses ${refused} (EOPNOTSUPP): it does not support that transfer type (I2C_FUNCS ${funcs})`
+        : `${device}: the adapter supports neither plain I2C transfers nor SMBus I2C-block or byte-data transfers (I2C_FUNCS ${funcs}): an RTC cannot be driven through it`,
+    );
+    this.name = 'I2cUnsupportedError';
+  }
+}
+
 export function checkAddress(address: number): void {
   // 0x00-0x07 and 0x78-0x7f are reserved by the I2C specification (UM10204, 3.1.12).
   if (!Number.isInteger(address) || address < 0x08 || address > 0x77) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { koffi, libcFunction, type NativePointer } from './libc.js';
 import { NativeError } from './native-error.js';
 
@@ -43,6 +44,40 @@ export function shmGet(key: number, size: number, options: { create: boolean; mo
   const id = shm().shmget(toKeyT(key), size, flags);
   if (id < 0) throw new NativeError('shmget', koffi().errno(), `key 0x${(key >>> 0).toString(16)}`);
   return id;
+}
+
+export interface ShmSegmentInfo {
+  id: number;
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * What the kernel says about the segment with `key`, or null when there is none, from
+ * /proc/sysvipc/shm (proc(5): key shmid perms size cpid lpid nattch uid gid ...; key in
+ * signed decimal, perms in octal). Read-only and needs no permission on the segment, so it
+ * can tell an existing segment's size (its creator's layout) and mode before we attach.
+ * `table` is for tests.
+ */
+export function shmInfo(key: number, table?: string): ShmSegmentInfo | null {
+  let text = table;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/sysvipc/shm', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const want = toKeyT(key);
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 9 || Number(f[0]) !== want) continue;
+    return { id: Number(f[1]), mode: Number.parseInt(f[2]!, 8) & 0o777, size: Number(f[3]), uid: Number(f[7]), gid: Number(f[8]) };
+  }
+  return null;
 }
 
 /** Marks the segment for removal once the last process detaches (IPC_RMID). */

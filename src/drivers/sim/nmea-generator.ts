@@ -76,6 +76,12 @@ interface Condition {
 export class NmeaGenerator {
   readonly options: NmeaGeneratorOptions;
   private lastAntenna: AntennaStatus | null = null;
+  /**
+   * Fault injection: every time and date label is printed this many ms off the instant it
+   * describes (a week-number rollover, an hour jump, GPS time instead of UTC). May change
+   * while the receiver runs; the schedule of the epochs does not move.
+   */
+  labelShiftMs = 0;
 
   constructor(options: Partial<NmeaGeneratorOptions> = {}) {
     this.options = { ...DEFAULT_GENERATOR_OPTIONS, ...options };
@@ -100,6 +106,7 @@ export class NmeaGenerator {
   epoch(utcMs: number, elapsedMs: number): string[] {
     const o = this.options;
     const c = this.condition(elapsedMs);
+    utcMs += this.labelShiftMs;
     const bodies: string[] = [];
     for (const type of o.sentences) {
       switch (type) {

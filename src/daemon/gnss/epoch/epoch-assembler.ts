@@ -9,7 +9,7 @@ export interface RawEpoch {
   /** receivedAt of the epoch's first sentence: the moment closest to the receiver's output edge. */
   receivedAt: number;
   sentences: Sentence[];
-  closedBy: 'timeChange' | 'cycleEnd' | 'flush';
+  closedBy: 'timeChange' | 'cycleEnd' | 'flush' | 'untimedCycle';
 }
 
 /**
@@ -17,6 +17,9 @@ export interface RawEpoch {
  * reached only by a receiver stuck on one time, whose extra sentences are dropped.
  */
 export const MAX_EPOCH_SENTENCES = 128;
+
+/** Sentences that carry the epoch's time when the receiver has one (sentence-time.ts). */
+const TIME_BEARING = new Set(['RMC', 'GGA', 'GNS', 'GLL', 'ZDA', 'GST', 'GBS', 'PGRMF']);
 
 interface OpenEpoch {
   time: TimeOfDay | null;
@@ -72,6 +75,13 @@ export class EpochAssembler {
         return out;
       }
     }
+    // Cold start: a receiver without time sends its cycle with empty time fields, for minutes.
+    // Nothing then says where one cycle ends, so an untimed epoch would grow until full and
+    // swallow the first fix. A sentence kind that normally carries the time, seen a second
+    // time, or a full epoch, starts a new one.
+    if (this.#open && this.#open.tod === null && (this.#open.sentences.length >= MAX_EPOCH_SENTENCES || this.#repeats(this.#open, s))) {
+      out.push(this.#close('untimedCycle'));
+    }
     let open = this.#open;
     if (open === null) {
       open = { time: null, tod: null, receivedAt, sentences: [], occurrences: new Map(), last: null };
@@ -92,6 +102,10 @@ export class EpochAssembler {
     open.last = { key, occurrence };
     if (this.#detector.isEnder(key, occurrence)) out.push(this.#close('cycleEnd'));
     return out;
+  }
+
+  #repeats(open: OpenEpoch, s: Sentence): boolean {
+    return TIME_BEARING.has(s.type) && open.occurrences.has(cycleKey(s));
   }
 
   flush(): RawEpoch | null {

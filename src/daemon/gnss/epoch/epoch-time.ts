@@ -1,5 +1,5 @@
 import type { UtcTime } from '../../core/utc-time.js';
-import type { RmcSentence, TimeOfDay, ZdaSentence } from '../nmea/sentence-types.js';
+import type { PgrmfSentence, RmcSentence, TimeOfDay, ZdaSentence } from '../nmea/sentence-types.js';
 import type { RawEpoch } from './epoch-assembler.js';
 import { type CalendarDate, type DateResolver, toUtc, validDate } from './date-resolver.js';
 import { todMs } from './sentence-time.js';
@@ -33,6 +33,13 @@ export function resolveEpochTime(e: RawEpoch, dates: DateResolver): UtcTime | nu
   if (rmc && rmcDate && rmc.status === 'A') {
     dates.anchor(rmcDate, t);
     return toUtc(rmcDate, t);
+  }
+  // Garmin's $PGRMF carries the same ddmmyy date, trusted only with a fix.
+  const grmf = e.sentences.find((s): s is PgrmfSentence & { talker: string } => s.type === 'PGRMF' && s.date !== null && same(s));
+  const grmfDate = grmf && (grmf.fixType === 1 || grmf.fixType === 2) ? dates.fullDate(grmf.date!) : null;
+  if (grmfDate) {
+    dates.anchor(grmfDate, t);
+    return toUtc(grmfDate, t);
   }
   const carried = dates.carry(t);
   if (carried !== null) {

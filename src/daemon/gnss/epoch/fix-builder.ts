@@ -2,6 +2,7 @@ import type { Fix, FixMode, FixStatus } from '../../core/fix.js';
 import type { UtcTime } from '../../core/utc-time.js';
 import { faaFromSatellites, faaSaysInvalid, faaStatus, ggaQualityStatus } from '../nmea/faa-mode.js';
 import type { LatLon, Sentence } from '../nmea/sentence-types.js';
+import { FOOT_M } from '../nmea/sentences/pgrmz.js';
 import type { EpochVerdict } from './trust-tracker.js';
 
 const KNOT_MS = 1852 / 3600;
@@ -75,6 +76,9 @@ function gather(sentences: Sentence[]): Evidence {
       case 'VTG':
         if (faaSaysInvalid(s.faaMode)) ev.invalid = true;
         break;
+      case 'PGRMF':
+        if (s.fixType === 0) ev.invalid = true;
+        break;
       default:
         break;
     }
@@ -111,7 +115,13 @@ export function buildFix(sentences: Sentence[], time: UtcTime | null, receivedAt
   const gsaTypes = sentences.flatMap((s) => (s.type === 'GSA' && s.fixType !== null ? [s.fixType] : []));
   const position = ev.invalid ? null : bestPosition(ev.sources);
 
-  const altMSL = position ? first(ggaLike.map((s) => s.altMSL)) : null;
+  // Garmin: $PGRMZ has the altitude in whole feet, $PGRME the receiver's error estimates and
+  // $PGRMF the GPS-UTC leap seconds. GGA's decimetres beat PGRMZ's feet when both came.
+  const pgrmz = sentences.flatMap((s) => (s.type === 'PGRMZ' ? [s] : []));
+  const pgrme = sentences.flatMap((s) => (s.type === 'PGRME' ? [s] : []));
+  const pgrmf = sentences.flatMap((s) => (s.type === 'PGRMF' ? [s] : []));
+  const garminAlt = first(pgrmz.map((s) => (s.altitudeFeet === null ? null : s.altitudeFeet * FOOT_M)));
+  const altMSL = position ? (first(ggaLike.map((s) => s.altMSL)) ?? garminAlt) : null;
   const geoidSep = position ? first(ggaLike.map((s) => s.geoidSep)) : null;
   const satsUsed = first(ggaLike.map((s) => s.satsUsed));
 
@@ -120,7 +130,9 @@ export function buildFix(sentences: Sentence[], time: UtcTime | null, receivedAt
   else if (position) {
     // GSA states the mode; without it, an altitude from enough satellites means 3D.
     const gsaMode = gsaTypes.length ? Math.max(...gsaTypes) : null;
+    const garminDim = first(pgrmz.map((s) => (s.fixDimension === 2 || s.fixDimension === 3 ? s.fixDimension : null)));
     if (gsaMode === 2 || gsaMode === 3) mode = gsaMode;
+    else if (garminDim !== null) mode = garminDim;
     else mode = altMSL !== null && (satsUsed === null || satsUsed >= 4) ? 3 : 2;
   }
 
@@ -136,7 +148,7 @@ export function buildFix(sentences: Sentence[], time: UtcTime | null, receivedAt
     time,
     mode,
     status: has2d ? ev.status : null,
-    leapSeconds: null, // NMEA 0183 carries no GPS-UTC offset
+    leapSeconds: first(pgrmf.map((s) => s.leapSeconds)), // standard NMEA 0183 carries no GPS-UTC offset
     lat: position?.lat ?? null,
     lon: position?.lon ?? null,
     altHAE: altMSL !== null && geoidSep !== null ? altMSL + geoidSep : null,
@@ -146,8 +158,9 @@ export function buildFix(sentences: Sentence[], time: UtcTime | null, receivedAt
     track: has2d ? first([...rmc.map((s) => s.trackTrue), ...vtg.map((s) => s.trackTrue)]) : null,
     magvar: has2d ? first(rmc.map((s) => s.magvar)) : null,
     climb: null, // no NMEA sentence carries a vertical speed
-    eph: has2d && latErr !== null && lonErr !== null ? Math.hypot(latErr, lonErr) : null,
-    epv: has2d ? first(errors.map((s) => s.altErr)) : null,
+    eph: has2d ? (latErr !== null && lonErr !== null ? Math.hypot(latErr, lonErr) : first(pgrme.map((s) => s.hpe))) : null,
+    epv: has2d ? (first(errors.map((s) => s.altErr)) ?? first(pgrme.map((s) => s.vpe))) : null,
+    sep: has2d ? first(pgrme.map((s) => s.epe)) : null,
     receivedAt,
     sentences: [...new Set(sentences.map((s) => s.type))],
   };

@@ -15,6 +15,7 @@ export function sentenceTime(s: Sentence): TimeOfDay | null {
     case 'ZDA':
     case 'GST':
     case 'GBS':
+    case 'PGRMF':
       return s.time;
     default:
       return null;

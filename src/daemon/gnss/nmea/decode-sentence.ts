@@ -8,6 +8,9 @@ import { decodeGns } from './sentences/gns.js';
 import { decodeGsa } from './sentences/gsa.js';
 import { decodeGst } from './sentences/gst.js';
 import { decodeGsv } from './sentences/gsv.js';
+import { decodePgrme } from './sentences/pgrme.js';
+import { decodePgrmf } from './sentences/pgrmf.js';
+import { decodePgrmz } from './sentences/pgrmz.js';
 import { decodeRmc } from './sentences/rmc.js';
 import { decodeTxt } from './sentences/txt.js';
 import { decodeVtg } from './sentences/vtg.js';
@@ -32,6 +35,10 @@ const DECODERS: Record<SentenceType, Decoder> = {
   GLL: (r) => decodeGll(r),
   TXT: (r, f) => decodeTxt(r, f.fields),
   GBS: (r) => decodeGbs(r),
+  // Proprietary (address `P` + maker + type), keyed by the whole address.
+  PGRMZ: (r) => decodePgrmz(r),
+  PGRME: (r) => decodePgrme(r),
+  PGRMF: (r) => decodePgrmf(r),
 };
 
 function isKnown(type: string): type is SentenceType {
@@ -50,11 +57,13 @@ function unknownKey(f: FramedSentence): string {
  * BDRMC and INRMC share one layout); it only matters for satellite numbering.
  */
 export function decodeSentence(f: FramedSentence): DecodeOutcome {
-  if (f.proprietary || f.encapsulated || !isKnown(f.type)) {
+  // A standard formatter is three letters, so a proprietary address never collides with one.
+  const type = f.proprietary ? f.address : f.type;
+  if (f.encapsulated || !isKnown(type)) {
     return { kind: 'unknown', key: unknownKey(f), proprietary: f.proprietary };
   }
   const r = new FieldReader(f.fields);
-  const out = DECODERS[f.type](r, f);
-  if (typeof out === 'string') return { kind: 'malformed', type: f.type, reason: out };
+  const out = DECODERS[type](r, f);
+  if (typeof out === 'string') return { kind: 'malformed', type, reason: out };
   return { kind: 'sentence', sentence: { ...out, talker: f.talker }, tolerated: r.invalid.length };
 }

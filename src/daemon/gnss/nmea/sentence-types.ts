@@ -156,6 +156,39 @@ export interface GbsSentence {
   signalId: number | null;
 }
 
+/** Garmin $PGRMZ: altitude in feet and the fix dimension (sentences/pgrmz.ts). */
+export interface PgrmzSentence {
+  type: 'PGRMZ';
+  altitudeFeet: number | null;
+  /** 2: user altitude (2D), 3: GPS altitude (3D); 1 (no fix) from older units. */
+  fixDimension: 1 | 2 | 3 | null;
+}
+
+/** Garmin $PGRME: the receiver's estimated position errors, metres (sentences/pgrme.ts). */
+export interface PgrmeSentence {
+  type: 'PGRME';
+  hpe: number | null;
+  vpe: number | null;
+  epe: number | null;
+}
+
+/** Garmin $PGRMF: GPS week and seconds, UTC date and time, GPS-UTC leap seconds, fix (sentences/pgrmf.ts). */
+export interface PgrmfSentence {
+  type: 'PGRMF';
+  gpsWeek: number | null; // 0-1023
+  gpsSeconds: number | null;
+  date: ShortDate | null;
+  time: TimeOfDay | null;
+  leapSeconds: number | null;
+  position: LatLon | null;
+  mode: 'M' | 'A' | null;
+  fixType: 0 | 1 | 2 | null; // no fix, 2D, 3D
+  speedKmh: number | null;
+  course: number | null;
+  pdop: number | null;
+  tdop: number | null;
+}
+
 export type SentenceData =
   | RmcSentence
   | GgaSentence
@@ -167,7 +200,10 @@ export type SentenceData =
   | VtgSentence
   | GllSentence
   | TxtSentence
-  | GbsSentence;
+  | GbsSentence
+  | PgrmzSentence
+  | PgrmeSentence
+  | PgrmfSentence;
 
 export type SentenceType = SentenceData['type'];
 

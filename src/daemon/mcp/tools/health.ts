@@ -35,6 +35,7 @@ export function healthOf(s: ApplianceState, nowMs: number): Health {
   const comps: Component[] = [{ name: 'daemon', level: 'ok', detail: `stratum1d ${s.version}, pid ${s.pid}, up ${Math.max(0, Math.round((nowMs - s.startedAt) / 1000))} s (${s.mode})` }];
   if (g.link !== 'open') comps.push({ name: 'gnss', level: 'failed', detail: `receiver ${g.device} ${g.link}${g.lastError ? `: ${g.lastError}` : ''}` });
   else if (g.antenna === 'open' || g.antenna === 'short') comps.push({ name: 'gnss', level: 'failed', detail: `antenna ${g.antenna === 'open' ? 'not connected' : 'short-circuited'}` });
+  else if (!g.trust.timeValid && g.trust.check?.verdict === 'disagrees') comps.push({ name: 'gnss', level: 'failed', detail: g.trust.check.message ?? 'time disagrees with the reference clock' });
   else if (!g.trust.timeValid) comps.push({ name: 'gnss', level: 'degraded', detail: `time not valid yet (${g.trust.validStreak}/${g.trust.needed} good epochs)` });
   else comps.push({ name: 'gnss', level: 'ok', detail: `fix mode ${g.fix?.mode ?? 0}, time valid` });
 

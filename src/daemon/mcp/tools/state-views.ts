@@ -1,3 +1,4 @@
+import { describeTimeCheck } from '../../core/gnss-time-check.js';
 import type { ApplianceState } from '../../core/appliance-state.js';
 import type { SatelliteView } from '../../core/fix.js';
 import type { SourceState, TimeSource } from '../../core/timekeeper-types.js';
@@ -11,7 +12,8 @@ export const SOURCE_STATE_WORDS: Record<SourceState, string> = {
   selected: 'the source the clock is synchronised to now (chronyc "*")',
   combined: 'acceptable; combined with the selected source ("+")',
   'not combined': 'acceptable but left out of the combination: too far from the others or too variable ("-")',
-  unreachable: 'no usable samples: unreachable, too few samples yet, or configured noselect ("?")',
+  unreachable: 'no sample in the last 8 polls: the source does not answer (chronyc "?" with reach 0)',
+  'not selectable': 'samples arrive (reach > 0) but the source cannot be selected: configured noselect, too few samples yet, or not synchronised (chronyc "?")',
   falseticker: 'disagrees with the majority of sources, so it is rejected ("x")',
   'too variable': 'its samples vary too much to be used ("~")',
   unknown: 'state not reported',
@@ -84,6 +86,9 @@ export function gnssView(s: ApplianceState) {
     timeValid: g.trust.timeValid,
     validStreak: g.trust.validStreak,
     validNeeded: g.trust.needed,
+    timeCheck: g.trust.check ?? null,
+    timeCheckText: describeTimeCheck(g.trust.check),
+    lastTimeStep: g.trust.lastStep ?? null,
     satellitesVisible: g.sky?.nSat ?? (sats.length > 0 ? sats.length : null),
     satellitesUsed: g.sky?.uSat ?? (sats.length > 0 ? sats.filter((x) => x.used).length : null),
     constellations: constellations(sats),

@@ -83,6 +83,19 @@ const gnssSchema = z.object({
   timeValid: z.boolean(),
   validStreak: z.number(),
   validNeeded: z.number(),
+  timeCheck: z
+    .object({
+      verdict: z.enum(['agrees', 'disagrees', 'unchecked']),
+      reference: z.enum(['system clock', 'RTC']).nullable(),
+      disagreementS: n,
+      limitS: n,
+      rolloverWeeks: z.number(),
+      receiverTime: z.string().nullable(),
+      message: z.string().nullable(),
+    })
+    .nullable(),
+  timeCheckText: z.string(),
+  lastTimeStep: z.object({ kind: z.enum(['jump', 'leap-count', 'leap-second']), at: z.number(), label: z.string(), excessS: n, message: z.string() }).nullable(),
   satellitesVisible: n,
   satellitesUsed: n,
   constellations: z.array(z.object({ constellation: z.string(), visible: z.number(), used: z.number() })),
@@ -93,7 +106,7 @@ const gnssSchema = z.object({
 const getGnssStatus = defineTool({
   name: 'get_gnss_status',
   title: 'GNSS receiver status',
-  description: 'The GNSS receiver: link, fix mode, whether its time is trusted (time-valid, with the streak of good epochs), satellites used/visible per constellation, DOPs and antenna state.',
+  description: 'The GNSS receiver: link, fix mode, whether its time is trusted (time-valid, with the streak of good epochs, and the check of its date against the RTC or a synchronised system clock, GPS week-rollover corrections and the last time jump), satellites used/visible per constellation, DOPs and antenna state.',
   input: NONE,
   output: gnssSchema,
   async run(_a, ctx) {
@@ -101,7 +114,7 @@ const getGnssStatus = defineTool({
     const text =
       v.link !== 'open'
         ? `GNSS ${v.device} is ${v.link}${v.lastError ? `: ${v.lastError}` : ''}`
-        : `${v.fix?.modeText ?? 'no data yet'}, time ${v.timeValid ? 'valid' : `not valid yet (${v.validStreak}/${v.validNeeded})`}, ${v.satellitesUsed ?? '?'}/${v.satellitesVisible ?? '?'} satellites used/visible${v.constellations.length ? ` (${v.constellations.map((c) => `${c.constellation} ${c.used}/${c.visible}`).join(', ')})` : ''}${v.antenna ? `, antenna ${v.antenna}` : ''}`;
+        : `${v.fix?.modeText ?? 'no data yet'}, time ${v.timeValid ? 'valid' : v.timeCheck?.verdict === 'disagrees' ? `NOT trusted (${v.timeCheck.message})` : `not valid yet (${v.validStreak}/${v.validNeeded})`}, ${v.satellitesUsed ?? '?'}/${v.satellitesVisible ?? '?'} satellites used/visible${v.constellations.length ? ` (${v.constellations.map((c) => `${c.constellation} ${c.used}/${c.visible}`).join(', ')})` : ''}${v.antenna ? `, antenna ${v.antenna}` : ''}`;
     return { structured: v, text };
   },
 });

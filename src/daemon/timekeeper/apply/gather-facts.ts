@@ -3,6 +3,7 @@ import type { Config } from '../../../config/schema.js';
 import { stateDir } from '../../../config/paths.js';
 import { VERSION } from '../../version.js';
 import type { RenderFacts } from '../render/render-types.js';
+import { kernelPpsFact } from './kernel-pps-fact.js';
 import { readStoredOffset } from './nmea-offset-file.js';
 
 export interface FactOptions {
@@ -11,6 +12,8 @@ export interface FactOptions {
   offsetOverrideS?: number | null;
   daemonManagesRtc?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where device nodes live (`/dev`); tests point it elsewhere. */
+  devDir?: string;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function gatherFacts(config: Config, o: FactOptions): Promise<{ fac
       daemonManagesRtc: o.daemonManagesRtc ?? false,
       pathExists: (p) => existsSync(p),
       interfaceExists: (name) => /^[\w.:-]+$/.test(name) && existsSync(`/sys/class/net/${name}`),
+      kernelPps: kernelPpsFact({ want: config.pps.kernel.device, sysfsRoot: config.pps.kernel.sysfsRoot, ...(o.devDir ? { devDir: o.devDir } : {}) }),
     },
     notes,
   };

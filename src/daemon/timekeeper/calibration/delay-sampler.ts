@@ -3,20 +3,21 @@ import type { Fix } from '../../core/fix.js';
 import { utcToUnixMs } from '../../core/utc-time.js';
 
 /**
- * Turns an epoch into one measurement of the NMEA label's delay:
- * - against PPS: arrival of the epoch's first sentence minus the edge it labels, both in
- *   system time, so the system clock's own error cancels out. The labelled edge is the last
- *   one before the sentence arrived, less than a second earlier (receivers send the label
- *   for the pulse just past: u-blox, MediaTek, SiRF);
+ * Turns an epoch into one raw measurement of the NMEA label's timing:
+ * - against PPS: the label's *phase*, arrival of the epoch's first sentence minus the last
+ *   edge before it (less than a second earlier), both in system time so the system clock's
+ *   own error cancels out; which edge the label names, and so the delay, is decided by
+ *   core/label-pulse.ts (a receiver may send the label before the pulse it names). With a
+ *   system clock synchronised elsewhere, arrival minus label comes along as the reference
+ *   that fixes the whole second;
  * - against the system clock (no PPS): arrival minus the label itself, honest only while
  *   the system clock is disciplined by some other source (the caller decides).
  */
 export type DelayReference = 'pps' | 'system-clock';
 
-export interface DelaySample {
-  delayS: number;
-  reference: DelayReference;
-}
+export type DelaySample =
+  | { reference: 'pps'; phaseS: number; referenceS: number | null }
+  | { reference: 'system-clock'; delayS: number };
 
 /** How long edges stay pairable, and how recent one must be for PPS to count as present. */
 export const PPS_PRESENT_MS = 3000;
@@ -44,13 +45,15 @@ export class DelaySampler {
   sample(fix: Fix, timeValid: boolean, systemClockTrusted: boolean): DelaySample | null {
     const t = fix.time;
     if (!timeValid || t === null || t.second === 60 || !Number.isFinite(fix.receivedAt)) return null;
+    const sinceLabelS = (fix.receivedAt - utcToUnixMs(t)) / 1000;
     if (this.ppsPresent(fix.receivedAt)) {
       if (t.millis !== 0) return null;
-      const edge = this.#pair(fix.receivedAt);
-      return edge === null ? null : { delayS: (fix.receivedAt - edge) / 1000, reference: 'pps' };
+      const edge = this.#lastBefore(fix.receivedAt);
+      if (edge === null) return null;
+      return { reference: 'pps', phaseS: (fix.receivedAt - edge) / 1000, referenceS: systemClockTrusted ? sinceLabelS : null };
     }
     if (!systemClockTrusted) return null;
-    return { delayS: (fix.receivedAt - utcToUnixMs(t)) / 1000, reference: 'system-clock' };
+    return { reference: 'system-clock', delayS: sinceLabelS };
   }
 
   reset(): void {
@@ -58,7 +61,7 @@ export class DelaySampler {
     this.#lastEdgeMs = null;
   }
 
-  #pair(arrivalMs: number): number | null {
+  #lastBefore(arrivalMs: number): number | null {
     let best: number | null = null;
     for (const e of this.#edges) {
       const ms = edgeMs(e);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../../drivers/clock.js';
 import type { ApplianceStore, PulseRecord } from '../../core/appliance-state.js';
 import type { Fix } from '../../core/fix.js';
+import { isLateLabel, labelDelay, type LabelNames } from '../../core/label-pulse.js';
 import { NmeaOffsetEstimator } from '../../core/nmea-offset-estimator.js';
 import type { NmeaOffsetEstimate } from '../../core/timekeeper-types.js';
 import type { Logger } from '../../logger.js';
@@ -17,6 +18,12 @@ export interface NmeaCalibrationOptions {
   initialS: number;
   windowSize: number;
   minSamples: number;
+  /**
+   * Accept a label delay in the second half of the second (0.5 s or more after, or more
+   * than 0.5 s before, the pulse it names). Off: such a calibration is refused (alarm) and
+   * the phase is read as a label sent before its pulse. timekeeper.nmeaOffset.allowLateLabel.
+   */
+  allowLateLabel?: boolean;
   /**
    * True while the system clock is disciplined by a source other than this receiver's NMEA
    * (chronyc tracking: synchronised, reference not NMEA); enables calibration without PPS.
@@ -41,11 +48,17 @@ export class NmeaCalibrationService {
   #current: NmeaOffsetEstimate;
   #reference: DelayReference | null = null;
   #persisted: { valueS: number; at: number } | null = null;
+  /** The receiver's label convention as a reference clock showed it (core/label-pulse.ts). */
+  #learned: LabelNames | null = null;
+  #basis: 'reference' | 'learned' | 'phase' | null = null;
+  #refused: string | null = null;
+  #unpairable = 0;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(o: NmeaCalibrationOptions) {
     this.#o = o;
-    this.#estimator = new NmeaOffsetEstimator({ windowSize: o.windowSize, minSamples: o.minSamples });
+    // A label may precede the pulse it names: delays run from -1 s to 1 s.
+    this.#estimator = new NmeaOffsetEstimator({ windowSize: o.windowSize, minSamples: o.minSamples, minS: -1, maxS: 1 });
     this.#current = initial(o.initialS);
   }
 
@@ -55,7 +68,12 @@ export class NmeaCalibrationService {
   }
 
   get estimate(): NmeaOffsetEstimate {
-    return { ...this.#current };
+    return { ...this.#current, labelNames: this.#labelNames(), wholeSecond: this.#basis, refused: this.#refused };
+  }
+
+  /** Why the last estimate was refused, or null. */
+  get refused(): string | null {
+    return this.#refused;
   }
 
   /** Impossible delays refused (a receiver labelling the next pulse, a stalled port). */
@@ -68,7 +86,10 @@ export class NmeaCalibrationService {
     const path = this.#o.stateFile;
     if (path) {
       const got = await loadCalibration(path);
-      if (got.kind === 'loaded') {
+      if (got.kind === 'loaded' && isLateLabel(got.calibration.valueS) && !this.#o.allowLateLabel) {
+        // Most likely measured by a release that paired every label with the previous pulse.
+        this.#o.log.warn('persisted NMEA delay ignored: it lies in the second half of the second (set timekeeper.nmeaOffset.allowLateLabel if the receiver really is that late)', { file: path, valueS: got.calibration.valueS });
+      } else if (got.kind === 'loaded') {
         const c = got.calibration;
         this.#current = { valueS: c.valueS, spreadS: c.spreadS, samples: c.samples, source: 'persisted', reference: c.reference, updatedAt: c.updatedAt };
         this.#persisted = { valueS: c.valueS, at: this.#o.clock.now() };
@@ -84,16 +105,40 @@ export class NmeaCalibrationService {
     this.#sampler.addEdge(edge);
   }
 
-  onFix(fix: Fix, trust: { timeValid: boolean }): void {
+  /** `arrivalOk` false: the feed found the arrival stamp stalled (feed/arrival-check.ts); not a measurement. */
+  onFix(fix: Fix, trust: { timeValid: boolean }, arrivalOk = true): void {
+    if (!arrivalOk) return;
     const s = this.#sampler.sample(fix, trust.timeValid, this.#o.systemClockTrusted?.() ?? false);
     if (s === null) return;
+    let delayS: number;
+    if (s.reference === 'pps') {
+      const d = labelDelay({ phaseS: s.phaseS, referenceS: s.referenceS, learned: this.#learned, allowLateLabel: this.#o.allowLateLabel ?? false });
+      if (d === null) {
+        this.#unpairable++;
+        return;
+      }
+      if (d.basis === 'reference' && this.#learned !== d.names) {
+        this.#o.log.info('NMEA label convention learned from a synchronised reference', { names: d.names, delayS: d.delayS, before: this.#learned });
+        this.#learned = d.names;
+      }
+      const e = this.#estimator.estimate();
+      if (d.basis === 'reference' && e !== null && Math.abs(d.delayS - e.valueS) > 0.5) {
+        // The reference moved the whole second: the window was built on the wrong pulse.
+        this.#o.log.warn('NMEA calibration window was a whole second off the reference; starting again', { windowS: e.valueS, referenceDelayS: d.delayS });
+        this.#estimator.reset();
+      }
+      this.#basis = d.basis;
+      delayS = d.delayS;
+    } else {
+      delayS = s.delayS;
+    }
     if (this.#reference !== s.reference) {
       // PPS and the system clock are different rulers; a window never mixes them.
       if (this.#reference !== null) this.#o.log.info('NMEA calibration reference changed', { from: this.#reference, to: s.reference });
       this.#estimator.reset();
       this.#reference = s.reference;
     }
-    this.#estimator.add(s.delayS);
+    this.#estimator.add(delayS);
     this.#update(false);
   }
 
@@ -109,6 +154,9 @@ export class NmeaCalibrationService {
     this.#estimator.reset();
     this.#reference = null;
     this.#persisted = null;
+    this.#learned = null;
+    this.#basis = null;
+    this.#refused = null;
     this.#current = initial(this.#o.initialS);
     this.#publish();
     const path = this.#o.stateFile;
@@ -126,6 +174,15 @@ export class NmeaCalibrationService {
   #update(forcePersist: boolean): boolean {
     const e = this.#estimator.estimate();
     if (e === null || this.#reference === null) return false;
+    if (isLateLabel(e.valueS) && !this.#o.allowLateLabel) {
+      const reason = `NMEA delay measured at ${(e.valueS * 1000).toFixed(1)} ms lands in the second half of the second: a whole-second mistake is one jitter away, so it is not used (the delay in use stays ${(this.#current.valueS * 1000).toFixed(1)} ms, ${this.#current.source}); if the receiver really sends its label that late, set timekeeper.nmeaOffset.allowLateLabel`;
+      if (this.#refused === null) this.#o.log.warn('NMEA calibration refused', { valueS: e.valueS, samples: e.samples, basis: this.#basis });
+      this.#refused = reason;
+      this.#publish();
+      return false;
+    }
+    if (this.#refused !== null) this.#o.log.info('NMEA calibration accepted again', { valueS: e.valueS });
+    this.#refused = null;
     const now = this.#o.clock.now();
     const first = this.#current.source !== 'calibrated';
     this.#current = { valueS: e.valueS, spreadS: e.spreadS, samples: e.samples, source: 'calibrated', reference: this.#reference, updatedAt: now };
@@ -154,8 +211,14 @@ export class NmeaCalibrationService {
       });
   }
 
+  #labelNames(): LabelNames | null {
+    if (this.#learned !== null) return this.#learned;
+    if (this.#reference !== 'pps' || this.#current.source !== 'calibrated') return null;
+    return this.#current.valueS < 0 ? 'next-pulse' : 'previous-pulse';
+  }
+
   #publish(): void {
-    this.#o.store.update('timekeeper', { nmeaOffset: { ...this.#current } });
+    this.#o.store.update('timekeeper', { nmeaOffset: this.estimate });
   }
 }
 

@@ -4,6 +4,7 @@ import type { ApplianceStore } from '../../core/appliance-state.js';
 import type { Fix } from '../../core/fix.js';
 import { utcToUnixMs } from '../../core/utc-time.js';
 import type { Logger } from '../../logger.js';
+import type { ArrivalCheck } from './arrival-check.js';
 import { FailureLog } from './feed-failures.js';
 import { publishFeedStats } from './feed-stats.js';
 import { defaultSockLayout, encodeSockSample, msToTimeval, type SockLayout } from './sock-sample.js';
@@ -17,8 +18,10 @@ export interface ChronySockFeedOptions {
   layout?: SockLayout;
   /** The calibrated delay of the NMEA label after the instant it names, seconds. */
   delayS: () => number;
-  /** The receiver's leap-second warning when it gives one (Fix has none yet): 0 none, 1 insert, 2 delete. */
-  leap?: () => 0 | 1 | 2;
+  /** The leap indicator for this epoch's label (core/leap-indicator.ts): 0 none, 1 insert, 2 delete. */
+  leap?: (fix: Fix) => 0 | 1 | 2;
+  /** Drops epochs whose arrival stamp a stall made late (arrival-check.ts); absent: every epoch is sent. */
+  arrivalCheck?: ArrivalCheck;
   log: Logger;
   /** When given, counters are published into `timekeeper.feed`. */
   store?: ApplianceStore;
@@ -31,6 +34,8 @@ export interface ChronySockFeedStats {
   ppsFailed: number;
   /** Epochs not sent: not time-valid, no time label, or a leap second (23:59:60 has no POSIX time). */
   skipped: number;
+  /** Of those, epochs dropped because their arrival stamp disagreed with the recent ones (a stall). */
+  stalledDropped: number;
   lastError: string | null;
 }
 
@@ -58,7 +63,7 @@ export class ChronySockFeed {
   readonly #layout: SockLayout;
   readonly #nmeaFailures: FailureLog;
   readonly #ppsFailures: FailureLog;
-  readonly #stats: ChronySockFeedStats = { sockSent: 0, sockFailed: 0, ppsSent: 0, ppsFailed: 0, skipped: 0, lastError: null };
+  readonly #stats: ChronySockFeedStats = { sockSent: 0, sockFailed: 0, ppsSent: 0, ppsFailed: 0, skipped: 0, stalledDropped: 0, lastError: null };
 
   constructor(o: ChronySockFeedOptions) {
     this.#o = o;
@@ -82,10 +87,17 @@ export class ChronySockFeed {
       this.#stats.skipped++;
       return false;
     }
+    const arrival = this.#o.arrivalCheck?.verdict(fix);
+    if (arrival && !arrival.ok) {
+      this.#stats.skipped++;
+      if (arrival.reason === 'stalled') this.#stats.stalledDropped++;
+      this.#publish();
+      return false;
+    }
     const tv = msToTimeval(fix.receivedAt);
     const tvMs = tv.tvSec * 1000 + tv.tvUsec / 1000;
     const offset = (utcToUnixMs(t) - tvMs) / 1000 + this.#o.delayS();
-    return this.#send(this.#o.nmeaPath, { ...tv, offset, pulse: false, leap: this.#o.leap?.() ?? 0 }, false);
+    return this.#send(this.#o.nmeaPath, { ...tv, offset, pulse: false, leap: this.#o.leap?.(fix) ?? 0 }, false);
   }
 
   /**
@@ -132,7 +144,14 @@ export class ChronySockFeed {
   #publish(): void {
     const s = this.#stats;
     if (this.#o.store) {
-      publishFeedStats(this.#o.store, { sockSent: s.sockSent, sockFailed: s.sockFailed + s.ppsFailed, ppsSent: s.ppsSent, lastError: s.lastError });
+      const check = this.#o.arrivalCheck?.stats();
+      publishFeedStats(this.#o.store, {
+        sockSent: s.sockSent,
+        sockFailed: s.sockFailed + s.ppsFailed,
+        ppsSent: s.ppsSent,
+        lastError: s.lastError,
+        ...(check ? { stalledDropped: check.stalled, worstStallS: check.worstS } : {}),
+      });
     }
   }
 }

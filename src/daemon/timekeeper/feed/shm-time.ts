@@ -1,3 +1,5 @@
+import { platformTimeBits } from '../../../drivers/native/time-bits.js';
+
 /**
  * `struct shmTime`, the NTP shared-memory refclock segment as ntpd's refclock_shm.c (ntpsec
  * and classic ntp) and chrony's refclock_shm.c read it:
@@ -80,13 +82,44 @@ export const SHM_LAYOUTS: Record<ShmLayout, ShmTimeLayout> = {
 /** 0x4e545030 is "NTP0"; unit N uses key + N (refclock_shm.c). */
 export const NTP_SHM_KEY_BASE = 0x4e545030;
 
-/** Units 0 and 1 are root-only (0600); ntpd creates the others world-writable (0666). */
-export function shmModeForUnit(unit: number): number {
-  return unit < 2 ? 0o600 : 0o666;
+/**
+ * Who may write the segment we create. ntpd (refclock_shm.c) creates units >= 2 world-writable
+ * (0666) unless its `mode 1` bit is set: any local user could then feed ntpd time. We never
+ * create it so:
+ * - '0600' (default): only the stratum1d user. Enough for ntpsec as Debian runs it: ntpd
+ *   reads its configuration and attaches the refclock segments as root, before it drops to
+ *   ntpsec:ntpsec (ntpd.c: readconfig() precedes sandbox()), and root's CAP_IPC_OWNER
+ *   passes any mode; the attachment stays valid after the drop.
+ * - '0660': also the daemon's primary group, `stratum1d` under the shipped unit, for an ntpd
+ *   that attaches after dropping root (its once-a-second retry when the first attach failed):
+ *   add its user to that group (`usermod -aG stratum1d ntpsec`).
+ * Units 0 and 1 are always 0600, as ntpd makes them. A segment that exists already (ntpd
+ * started first) keeps its own mode; a world-writable one is reported (feed status, alarm).
+ */
+export type ShmModeSetting = '0600' | '0660';
+
+export function shmModeForUnit(unit: number, setting: ShmModeSetting = '0600'): number {
+  return unit < 2 || setting === '0600' ? 0o600 : 0o660;
 }
 
-export function defaultShmLayout(arch: string = process.arch): ShmLayout {
-  return arch === 'arm' || arch === 'ia32' ? 'time32' : 'lp64';
+/** The layout names of the configuration: `time64` means the native 64-bit layout on a 64-bit host. */
+export type ShmLayoutSetting = 'auto' | 'time32' | 'time64';
+
+export function shmLayoutFor(timeBits: 32 | 64, arch: string = process.arch): ShmLayout {
+  if (arch !== 'arm' && arch !== 'ia32') return 'lp64';
+  return timeBits === 64 ? 'time64' : 'time32';
+}
+
+/** An existing segment tells its creator's layout by its size: 80 bytes time32, 96 time64/lp64. */
+export function shmLayoutFromSize(size: number, arch: string = process.arch): ShmLayout | null {
+  if (size === SHM_LAYOUTS.time32.size) return 'time32';
+  if (size === SHM_LAYOUTS.time64.size) return shmLayoutFor(64, arch);
+  return null;
+}
+
+/** The platform's layout (drivers/native/time-bits.ts): what a freshly built ntpd here uses. */
+export function defaultShmLayout(arch: string = process.arch, osRelease?: string | null): ShmLayout {
+  return shmLayoutFor(platformTimeBits(arch, osRelease).bits, arch);
 }
 
 /** One sample: both instants as seconds + nanoseconds since the Unix epoch. */

@@ -1,4 +1,5 @@
 import { hostIsLittleEndian } from '../../../drivers/native/struct-layouts.js';
+import { platformTimeBits } from '../../../drivers/native/time-bits.js';
 
 /**
  * chrony's SOCK refclock message, `struct sock_sample` in chrony's refclock_sock.c:
@@ -20,8 +21,10 @@ import { hostIsLittleEndian } from '../../../drivers/native/struct-layouts.js';
  *
  * chrony 4.4 and later on 32-bit glibc (>= 2.34) accept either timeval width and convert
  * (chrony commit "refclock: convert mismatched timeval in SOCK messages"), chrony 4.3 does
- * not. So on armhf 'time32' is understood by every chronyd a Pi runs today, and is our
- * armhf default; 'time64' is the choice once chrony >= 4.4 is certain (and after 2038).
+ * not. `timekeeper.chrony.sockLayout: auto` follows the platform's time_t
+ * (drivers/native/time-bits.ts): 'time64' where the distribution builds chronyd with a
+ * 64-bit time_t (Debian 13 trixie ships chrony 4.6), 'time32' where it does not (Debian 12,
+ * chrony 4.3), which every chronyd there understands.
  */
 export type SockLayout = 'lp64' | 'time32' | 'time64';
 
@@ -58,9 +61,19 @@ export function sockSampleOffsets(layout: SockLayout): Record<'tv' | 'offset' | 
   return { tv: 0, offset: o, pulse: o + 8, leap: o + 12, _pad: o + 16, magic: o + 20 };
 }
 
-/** The layout of this process's own ABI; on armhf the conservative 'time32' (see above). */
-export function defaultSockLayout(arch: string = process.arch): SockLayout {
-  return arch === 'arm' || arch === 'ia32' ? 'time32' : 'lp64';
+export type SockLayoutSetting = 'auto' | 'time32' | 'time64';
+
+/** The layout for a setting: 'auto' is the platform's time_t; 'time64' on a 64-bit host is 'lp64' (same bytes). */
+export function sockLayoutFor(setting: SockLayoutSetting = 'auto', arch: string = process.arch, osRelease?: string | null): SockLayout {
+  const wide = arch !== 'arm' && arch !== 'ia32';
+  if (wide) return 'lp64';
+  if (setting === 'time32' || setting === 'time64') return setting;
+  return platformTimeBits(arch, osRelease).bits === 64 ? 'time64' : 'time32';
+}
+
+/** The layout of this platform (see above). */
+export function defaultSockLayout(arch: string = process.arch, osRelease?: string | null): SockLayout {
+  return sockLayoutFor('auto', arch, osRelease);
 }
 
 const INT32_MAX = 2 ** 31 - 1;

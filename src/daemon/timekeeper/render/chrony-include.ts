@@ -1,5 +1,6 @@
 import type { Config } from '../../../config/schema.js';
 import { formatSeconds, headerLines, isSafeArgs, isSafeToken, usableOffset } from './format.js';
+import { ppsRefclockDevice } from './pps-refclock-device.js';
 import type { RenderFacts, RenderNote, Rendered } from './render-types.js';
 
 /**
@@ -25,16 +26,18 @@ export function renderChronyInclude(config: Config, facts: RenderFacts): Rendere
 
   let havePps = false;
   if (pps.kind === 'kernel') {
-    if (!isSafeToken(pps.device)) {
-      notes.push({ level: 'warn', message: `PPS device path ${JSON.stringify(pps.device)} cannot be written into chrony.conf (whitespace or control characters): PPS refclock left out` });
-    } else if (!facts.pathExists(pps.device)) {
+    const chosen = ppsRefclockDevice(config, facts);
+    notes.push(...chosen.notes);
+    if (chosen.device === null) {
+      // Left out; the notes say why.
+    } else if (!facts.pathExists(chosen.device)) {
       notes.push({
         level: 'warn',
-        message: `${pps.device} does not exist: PPS refclock left out (chronyd would refuse to start). Load the pps-gpio overlay, or set timekeeper.pps.kind: gpio`,
+        message: `${chosen.device} does not exist: PPS refclock left out (chronyd would refuse to start). Load the pps-gpio overlay, or set timekeeper.pps.kind: gpio`,
       });
     } else {
       lines.push('# PPS edges timestamped by the kernel; chronyd reads the device itself.');
-      lines.push(`refclock PPS ${pps.device} lock NMEA refid PPS prefer`);
+      lines.push(`refclock PPS ${chosen.device} lock NMEA refid PPS prefer`);
       havePps = true;
     }
   } else if (pps.kind === 'gpio') {

@@ -1,5 +1,6 @@
 import type { Config } from '../../../config/schema.js';
 import { formatSeconds, headerLines, isSafeToken, usableOffset } from './format.js';
+import { ppsRefclockDevice } from './pps-refclock-device.js';
 import type { RenderFacts, RenderNote, Rendered } from './render-types.js';
 
 /** ntpd's refclock drivers this fragment may use, by the name `ntpd --help` lists them under. */
@@ -49,12 +50,16 @@ export function renderNtpsecFragment(config: Config, facts: RenderFacts): Render
 
   const pps = config.timekeeper.pps;
   if (pps.kind === 'kernel') {
-    if (!isSafeToken(pps.device) || !facts.pathExists(pps.device)) {
-      notes.push({ level: 'warn', message: `${pps.device} does not exist: PPS refclock left out` });
+    const chosen = ppsRefclockDevice(config, facts);
+    notes.push(...chosen.notes);
+    if (chosen.device === null) {
+      // Left out; the notes say why.
+    } else if (!facts.pathExists(chosen.device)) {
+      notes.push({ level: 'warn', message: `${chosen.device} does not exist: PPS refclock left out` });
     } else {
-      const m = /^\/dev\/pps(\d+)$/.exec(pps.device);
+      const m = /^\/dev\/pps(\d+)$/.exec(chosen.device);
       lines.push('# PPS edges timestamped by the kernel; ntpd reads the device itself.');
-      lines.push(m ? `refclock pps unit ${m[1]} refid PPS minpoll 4 maxpoll 4` : `refclock pps unit 0 path ${pps.device} refid PPS minpoll 4 maxpoll 4`);
+      lines.push(m ? `refclock pps unit ${m[1]} refid PPS minpoll 4 maxpoll 4` : `refclock pps unit 0 path ${chosen.device} refid PPS minpoll 4 maxpoll 4`);
     }
   } else if (pps.kind === 'gpio') {
     notes.push({

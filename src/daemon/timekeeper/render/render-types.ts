@@ -21,6 +21,22 @@ export interface RenderFacts {
   pathExists: (path: string) => boolean;
   /** Does this network interface exist (for `hwtimestamp`)? */
   interfaceExists: (name: string) => boolean;
+  /**
+   * The kernel PPS source `pps.kernel.device` resolves to now, found by the monitor's finder
+   * (drivers/pps/sysfs-pps.ts): what `timekeeper.pps.device: auto` renders. Absent: not gathered
+   * (then `auto` cannot be rendered and the PPS refclock is left out with a note).
+   */
+  kernelPps?: KernelPpsFact;
+}
+
+export interface KernelPpsFact {
+  /** What `pps.kernel.device` asks for (`auto`, `ppsN`, a name). */
+  want: string;
+  /** The source found; null when none matched (then `reason` says what was seen). */
+  found: { id: string; device: string; name: string; driver: string | null } | null;
+  reason: string | null;
+  /** A stable udev name (`/dev/pps-gpio`, systemd/stratum1d-udev.rules) that resolves to `found`. */
+  stableName: string | null;
 }
 
 export interface RenderNote {

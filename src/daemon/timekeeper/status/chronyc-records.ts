@@ -66,12 +66,16 @@ const LEAP: Record<string, ChronyLeapStatus> = {
   'Not synchronised': 'unsynchronised',
 };
 const MODE: Record<string, ChronySourceMode> = { '^': 'server', '=': 'peer', '#': 'refclock' };
-/** chronyc(1) "sources": `?` also covers sources with too few samples and `noselect` ones. */
+/**
+ * chronyc(1) "sources", column S. `?` is "not considered to be selectable for synchronisation
+ * for other reasons (e.g. unreachable, not synchronised, or does not have enough
+ * measurements)", and `noselect` sources show it too: see {@link questionState}.
+ */
 const STATE: Record<string, SourceState> = {
   '*': 'selected',
   '+': 'combined',
   '-': 'not combined',
-  '?': 'unreachable',
+  '?': 'not selectable',
   x: 'falseticker',
   '~': 'too variable',
 };
@@ -110,13 +114,14 @@ export function parseSourcesCsv(out: string): Parsed<ChronySourceRecord[]> {
     nonEmptyLines(out).map((line, i) => {
       const r = CsvRecord.split(line, 10, `sources line ${i + 1}`);
       const lastRx = r.int(6, 'last rx');
+      const reach = r.octal(5, 'reach');
       return {
         mode: r.oneOf(0, 'source mode', MODE),
-        state: r.oneOf(1, 'source state', STATE),
+        state: questionState(r.oneOf(1, 'source state', STATE), reach),
         name: nonEmptyName(r, 2),
         stratum: r.int(3, 'stratum'),
         pollLog2: r.int(4, 'poll'),
-        reach: r.octal(5, 'reach'),
+        reach,
         lastRxS: lastRx === NEVER ? null : lastRx,
         adjustedOffsetS: r.float(7, 'adjusted offset'),
         measuredOffsetS: r.float(8, 'measured offset'),
@@ -142,6 +147,16 @@ export function parseSourceStatsCsv(out: string): Parsed<ChronySourceStatsRecord
       };
     }),
   );
+}
+
+/**
+ * `?` with an empty reach register is a source that has not answered in the last 8 polls:
+ * unreachable. With any bit set, samples do arrive and chronyd cannot select the source for
+ * another reason (noselect, too few samples yet, not synchronised): saying "unreachable"
+ * then sends the operator to check a cable that works.
+ */
+export function questionState(state: SourceState, reach: number): SourceState {
+  return state === 'not selectable' && reach === 0 ? 'unreachable' : state;
 }
 
 function nonEmptyName(r: CsvRecord, i: number): string {

@@ -1,4 +1,5 @@
 import type { SourceState, TimeSource } from '../../core/timekeeper-types.js';
+import { questionState } from './chronyc-records.js';
 import type { TimekeeperReading } from './chrony-normalise.js';
 import { runCommand, type CommandResult, type RunCommand } from './command-runner.js';
 import { clip, nonEmptyLines } from './csv-fields.js';
@@ -125,7 +126,7 @@ const STATE: Record<NtpTally, SourceState> = {
   outlier: 'not combined',
   excess: 'not combined',
   falseticker: 'falseticker',
-  reject: 'unreachable',
+  reject: 'not selectable', // 'unreachable' when reach is 0 (questionState)
 };
 
 /**
@@ -163,7 +164,7 @@ function timeSource(p: NtpPeerRecord): TimeSource {
     // Refclocks by their refid (GPS, PPS), as chrony names them; `SHM(2)` says only the driver.
     name: p.type === 'refclock' ? p.refId : p.remote,
     kind: p.type === 'refclock' ? 'refclock' : p.type === 'symmetric-active' || p.type === 'symmetric-passive' ? 'peer' : 'server',
-    state: STATE[p.tally],
+    state: questionState(STATE[p.tally], p.reach),
     stratum: p.stratum,
     reach: p.reach,
     // ntpq prints `-` for "never" and for "under a second ago"; a set reach register tells them apart.

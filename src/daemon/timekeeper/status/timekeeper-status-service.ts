@@ -17,8 +17,8 @@ export interface TimekeeperStatusServiceOptions {
   clock: Clock;
   reader: TimekeeperStatusReader;
   intervalS: number;
-  /** What stratum1d configured, so the explanations can say what is missing. */
-  refclocks: TimekeeperRefclocks | null;
+  /** What stratum1d configured, so the explanations can say what is missing; a function is re-read every poll. */
+  refclocks: TimekeeperRefclocks | null | (() => TimekeeperRefclocks | null);
 }
 
 type StatusPatch = Pick<TimekeeperState, 'reachable' | 'lastError' | 'synced' | 'tracking' | 'sources' | 'explanations' | 'refclocks' | 'updatedAt'>;
@@ -50,7 +50,7 @@ export class TimekeeperStatusService {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#o.store.update('timekeeper', { refclocks: this.#o.refclocks });
+    this.#o.store.update('timekeeper', { refclocks: this.#refclocks() });
     this.#schedule(0);
   }
 
@@ -85,13 +85,19 @@ export class TimekeeperStatusService {
       result = { ok: false, error: `status query failed: ${e instanceof Error ? e.message : String(e)}` };
     }
     this.#polls++;
+    const refclocks = this.#refclocks();
     const patch: StatusPatch = result.ok
-      ? { reachable: true, lastError: null, ...result.value, explanations: [], refclocks: this.#o.refclocks, updatedAt: this.#o.clock.now() }
-      : { reachable: false, lastError: result.error, synced: null, tracking: null, sources: [], explanations: [], refclocks: this.#o.refclocks, updatedAt: this.#o.clock.now() };
+      ? { reachable: true, lastError: null, ...result.value, explanations: [], refclocks, updatedAt: this.#o.clock.now() }
+      : { reachable: false, lastError: result.error, synced: null, tracking: null, sources: [], explanations: [], refclocks, updatedAt: this.#o.clock.now() };
     const snap = this.#o.store.snapshot;
     patch.explanations = explainSync({ ...snap, timekeeper: { ...snap.timekeeper, ...patch } });
     this.#o.store.update('timekeeper', patch);
     this.#logTransition(result);
+  }
+
+  #refclocks(): TimekeeperRefclocks | null {
+    const r = this.#o.refclocks;
+    return typeof r === 'function' ? r() : r;
   }
 
   #logTransition(result: Parsed<TimekeeperReading>): void {

@@ -150,3 +150,21 @@ t.test('holdover over budget raises a major alarm; within budget or locked it do
   s.update('holdover', { ...base, state: 'locked', estimatedErrorS: null, overBudget: false });
   t.notOk(fired(s)['holdover-over-budget'], 'locked again');
 });
+
+t.test('nmea-calibration-refused: a calibration in the second half of the second, with the reason', async (t) => {
+  const s = store();
+  const why = 'NMEA delay measured at 870.0 ms lands in the second half of the second: ...';
+  s.update('timekeeper', { nmeaOffset: { valueS: 0, spreadS: null, samples: 0, source: 'initial', reference: 'pps', updatedAt: null, refused: why } });
+  t.equal(fired(s)['nmea-calibration-refused'], `major: ${why}`);
+  s.update('timekeeper', { nmeaOffset: { valueS: 0.12, spreadS: 0.001, samples: 40, source: 'calibrated', reference: 'pps', updatedAt: T0, refused: null } });
+  t.equal(fired(s)['nmea-calibration-refused'], undefined);
+});
+
+t.test('ntp-shm-world-writable: a segment ntpd made 0666 before us', async (t) => {
+  const s = store();
+  const feed = s.snapshot.timekeeper.feed;
+  s.update('timekeeper', { feed: { ...feed, shm: { layout: 'lp64', layoutReason: 'x', mode: '0666', worldWritable: true, barrier: 'membarrier' } } });
+  t.match(fired(s)['ntp-shm-world-writable'], /^minor: NTP SHM segment is writable by every local user \(mode 0666/);
+  s.update('timekeeper', { feed: { ...feed, shm: { layout: 'lp64', layoutReason: 'x', mode: '0600', worldWritable: false, barrier: 'membarrier' } } });
+  t.equal(fired(s)['ntp-shm-world-writable'], undefined);
+});

@@ -36,11 +36,18 @@ function setup(backoff = { initialMs: 20, maxMs: 100 }) {
   return { link, store, svc, logs: lines };
 }
 
-/** One epoch as a u-blox receiver sends it: RMC then GGA for the same second. */
-function epoch(link: FakeSerialLink, sec: number): void {
-  const hhmmss = `1200${String(sec).padStart(2, '0')}.00`;
-  link.send(withChecksum(`GPRMC,${hhmmss},A,5128.6740,N,00000.0900,W,0.0,0.0,221126,,,A`));
-  link.send(withChecksum(`GPGGA,${hhmmss},5128.6740,N,00000.0900,W,1,08,0.9,45.0,M,47.0,M,,`));
+/**
+ * One epoch as a u-blox receiver sends it: RMC then GGA for the same second. The test sends
+ * epochs faster than real time, so the arrival stamps are those of a receiver sending one a
+ * second (120 ms after the second it labels): the service judges label steps against them.
+ */
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+function epoch(link: FakeSerialLink, sec: number, labelOffsetS = 0): void {
+  const labelled = new Date(T0 + (sec + labelOffsetS) * 1000).toISOString();
+  const hhmmss = `${labelled.slice(11, 13)}${labelled.slice(14, 16)}${labelled.slice(17, 19)}.00`;
+  const at = T0 + sec * 1000 + 120;
+  link.send(withChecksum(`GPRMC,${hhmmss},A,5128.6740,N,00000.0900,W,0.0,0.0,221126,,,A`), at);
+  link.send(withChecksum(`GPGGA,${hhmmss},5128.6740,N,00000.0900,W,1,08,0.9,45.0,M,47.0,M,,`), at + 30);
 }
 
 t.test('a missing port is retried with backoff and opened once it appears', async (t) => {
@@ -74,6 +81,8 @@ t.test('fixes reach the state; an unplugged receiver is reopened and counted', a
 
   link.unplug();
   t.equal(store.snapshot.gnss.link, 'down');
+  t.equal(store.snapshot.gnss.trust.timeValid, false, 'link loss resets trust at once');
+  t.equal(store.snapshot.gnss.trust.validStreak, 0);
   await sleep(150);
   link.plug();
   const took = await until(() => store.snapshot.gnss.link === 'open', 2000);
@@ -104,4 +113,32 @@ t.test('after stop() no further open attempts are made', async (t) => {
   const n = link.openAttempts.length;
   await sleep(300);
   t.equal(link.openAttempts.length, n);
+});
+
+t.test('after a link loss the streak starts again; a time jump restarts it too', async (t) => {
+  const { link, store, svc } = setup();
+  svc.start();
+  t.teardown(() => svc.stop());
+  await until(() => store.snapshot.gnss.link === 'open', 1000);
+  for (let s = 0; s < 4; s++) {
+    epoch(link, s);
+    await sleep(70);
+  }
+  await until(() => store.snapshot.gnss.trust.timeValid, 1000);
+  link.unplug();
+  link.plug();
+  await until(() => store.snapshot.gnss.link === 'open', 2000);
+  epoch(link, 10);
+  await sleep(70);
+  t.match(store.snapshot.gnss.trust, { timeValid: false, validStreak: 1 }, 'the first epoch after the re-plug starts a new streak');
+  for (let s = 11; s < 13; s++) {
+    epoch(link, s);
+    await sleep(70);
+  }
+  t.equal(store.snapshot.gnss.trust.timeValid, true);
+  // One hour ahead, arriving a second after the last: a jump, not a continuation.
+  epoch(link, 13, 3600);
+  await sleep(70);
+  t.match(store.snapshot.gnss.trust, { timeValid: false, validStreak: 1, lastStep: { kind: 'jump' } });
+  t.match(store.snapshot.gnss.trust.lastStep?.message, /time jump by \+3600\.000 s/);
 });

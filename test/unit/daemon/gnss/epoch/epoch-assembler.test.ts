@@ -146,3 +146,39 @@ t.test('GSV every few cycles does not unlearn the cycle end', async (t) => {
     'learnt after two gaps; GGA keeps closing epochs and the GSV tails are flushed on their own',
   );
 });
+
+/** A cold-started receiver's cycle: every field that needs a fix or the time is empty. */
+const emptyCycle = (): Sentence[] => [
+  s('GPRMC,,V,,,,,,,,,,N'),
+  s('GPGGA,,,,,,0,00,99.99,,,,,,'),
+  s('GPGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99'),
+  s('GPGSV,1,1,02,04,40,083,,05,17,308,'),
+];
+
+t.test('cold start: minutes of empty-time cycles, then the first fix is an epoch of its own', async (t) => {
+  const a = new EpochAssembler();
+  const closed: RawEpoch[] = [];
+  for (let i = 0; i < 600; i++) closed.push(...feed(a, emptyCycle(), i * 10));
+  t.equal(closed.length, 599, 'each empty cycle is closed when the next one starts');
+  t.ok(closed.every((e) => e.time === null && e.closedBy === 'untimedCycle' && e.sentences.length === 4));
+  t.equal(a.overflow, 0, 'nothing dropped');
+  closed.length = 0;
+  for (const sec of ['120000', '120001', '120002', '120003']) closed.push(...feed(a, cycle(sec), 10_000 + Number(sec) % 100));
+  const last = a.flush();
+  if (last) closed.push(last);
+  const timed = closed.filter((e) => e.time !== null);
+  t.same(timed.map((e) => e.time!.second), [0, 1, 2, 3], 'every second after the first fix is an epoch');
+  t.same(timed[0]!.sentences.map((x) => x.type), ['GGA', 'GSA', 'GSV', 'RMC'], 'the first fix does not carry the last empty RMC/GGA');
+  t.ok(a.learntEnder, 'the cycle end is learnt after the fix');
+});
+
+t.test('an untimed epoch that fills up is closed, not left to swallow what follows', async (t) => {
+  const a = new EpochAssembler();
+  const out: RawEpoch[] = [];
+  for (let i = 0; i < MAX_EPOCH_SENTENCES + 5; i++) out.push(...a.push(s('GPGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99'), i));
+  t.equal(out.length, 1);
+  t.equal(out[0]!.sentences.length, MAX_EPOCH_SENTENCES);
+  out.push(...feed(a, cycle('120000'), 1000), ...feed(a, cycle('120001'), 2000));
+  t.same(out.filter((e) => e.time !== null).map((e) => e.time!.second), [0]);
+  t.equal(a.overflow, 0);
+});

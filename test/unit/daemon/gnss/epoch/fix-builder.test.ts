@@ -88,3 +88,22 @@ t.test('speed and track from VTG when RMC is absent', async (t) => {
   t.equal(fix.speed, 10);
   t.equal(fix.track, null);
 });
+
+t.test('Garmin: PGRMZ altitude and dimension when GGA and GSA give none, PGRME errors, PGRMF leap seconds', async (t) => {
+  const time = { year: 2005, month: 3, day: 16, hour: 9, minute: 38, second: 2, millis: 0 };
+  const garmin = sentences(
+    'GPRMC,093802,A,5213.1439,N,02100.6511,E,000.0,226.0,160305,,,A',
+    'PGRME,15.0,M,22.5,M,27.0,M',
+    'PGRMZ,312,f,2',
+    'PGRMF,290,293895,160305,093802,13,5213.1439,N,02100.6511,E,A,1,0,226,2,1',
+  );
+  const { fix, verdict } = buildFix(garmin, time, 1);
+  t.equal(verdict, 'valid');
+  t.equal(fix.mode, 2, 'PGRMZ says 2D (user altitude)');
+  t.ok(Math.abs(fix.altMSL! - 312 * 0.3048) < 1e-9, 'altitude from feet');
+  t.same([fix.eph, fix.epv, fix.sep], [15, 22.5, 27]);
+  t.equal(fix.leapSeconds, 13);
+  const withGga = buildFix([...garmin, ...sentences('GPGGA,093802,5213.1439,N,02100.6511,E,1,05,1.7,95.2,M,32.4,M,,')], time, 1).fix;
+  t.equal(withGga.altMSL, 95.2, "GGA's decimetres beat PGRMZ's feet");
+  t.equal(buildFix(sentences('GPRMC,093802,A,5213.1439,N,02100.6511,E,0,0,160305,,,A', 'PGRMF,290,293895,160305,093802,13,,,,,A,0,,,,'), time, 1).verdict, 'invalid', 'PGRMF fix type 0');
+});

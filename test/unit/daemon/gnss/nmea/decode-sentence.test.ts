@@ -3,7 +3,7 @@ import { outcome } from './decode-line.js';
 
 t.test('unknown and proprietary sentences are reported as such, not as errors', async (t) => {
   t.same(outcome('SDDBT,7.8,f,2.4,M,1.3,F'), { kind: 'unknown', key: 'DBT', proprietary: false });
-  t.same(outcome('PGRME,17.4,M,40.3,M,43.9,M'), { kind: 'unknown', key: 'PGRME', proprietary: true });
+  t.same(outcome('PGRMM,NAD83'), { kind: 'unknown', key: 'PGRMM', proprietary: true }, 'a Garmin sentence without a decoder (PGRMZ/E/F have one)');
   t.same(outcome('PSRFTXTVersion GSW3.2.2'), { kind: 'unknown', key: 'PSRFTXTV', proprietary: true }, 'keys stop at the first character outside A-Z0-9');
 });
 

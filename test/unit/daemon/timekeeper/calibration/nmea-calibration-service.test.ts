@@ -121,3 +121,71 @@ t.test('epochs that are not time-valid, or not on a whole second with PPS, are n
   }
   t.equal(svc.estimate.source, 'initial');
 });
+
+t.test('a receiver that sends the label before the pulse it names calibrates to a negative delay, not ~0.85 s', async (t) => {
+  const { svc, store, clock } = setup(t);
+  await svc.start();
+  const rnd = seededRandom(9);
+  for (let i = 0; i < 64; i++) second(svc, clock, -0.15 + (rnd() * 2 - 1) * 0.003, 40);
+  const e = store.snapshot.timekeeper.nmeaOffset!;
+  t.equal(e.source, 'calibrated');
+  t.ok(Math.abs(e.valueS + 0.15) < 0.002, `delay ${e.valueS} s: the label precedes its pulse by 150 ms`);
+  t.equal(e.labelNames, 'next-pulse');
+  t.equal(e.wholeSecond, 'phase');
+  t.equal(e.refused, null);
+});
+
+t.test('a synchronised reference fixes the whole second; a late label is refused unless allowed', async (t) => {
+  // Truly 0.8 s late after its pulse: the phase rule alone would read it as 0.2 s early.
+  const { svc, store, clock, lines } = setup(t, { systemClockTrusted: () => true });
+  await svc.start();
+  for (let i = 0; i < 40; i++) second(svc, clock, 0.8, 0);
+  const e = store.snapshot.timekeeper.nmeaOffset!;
+  t.equal(e.source, 'initial', 'the delay in use stays the initial one');
+  t.equal(svc.delayS, 0);
+  t.match(e.refused, /800\.0 ms lands in the second half of the second.*allowLateLabel/);
+  t.equal(e.labelNames, 'previous-pulse', 'learned from the reference');
+  t.equal(e.wholeSecond, 'reference');
+  t.ok(lines.some((l) => l.includes('NMEA calibration refused')));
+
+  const allowed = setup(t, { systemClockTrusted: () => true, allowLateLabel: true });
+  await allowed.svc.start();
+  for (let i = 0; i < 40; i++) second(allowed.svc, allowed.clock, 0.8, 0);
+  t.ok(Math.abs(allowed.svc.delayS - 0.8) < 0.001, 'configured: taken as 0.8 s');
+  t.equal(allowed.store.snapshot.timekeeper.nmeaOffset!.refused, null);
+});
+
+t.test('the reference overrides the phase rule for an early label, and what it taught stays', async (t) => {
+  let trusted = true;
+  const { svc, clock } = setup(t, { systemClockTrusted: () => trusted, minSamples: 8 });
+  await svc.start();
+  // 0.3 s early: the phase (0.7) alone would say the same, but with the clock error in the
+  // reference under 0.1 s the reference decides first.
+  for (let i = 0; i < 10; i++) second(svc, clock, -0.3, 20);
+  t.ok(Math.abs(svc.delayS + 0.3) < 0.001);
+  t.equal(svc.estimate.wholeSecond, 'reference');
+  trusted = false;
+  for (let i = 0; i < 10; i++) second(svc, clock, -0.3, 20);
+  t.equal(svc.estimate.wholeSecond, 'learned');
+  t.ok(Math.abs(svc.delayS + 0.3) < 0.001);
+});
+
+t.test('a persisted delay in the second half of the second (the old previous-pulse pairing) is ignored', async (t) => {
+  const { svc, file, lines } = setup(t);
+  writeFileSync(file, JSON.stringify({ version: 1, valueS: 0.87, spreadS: 0.001, samples: 64, reference: 'pps', updatedAt: 1 }));
+  await svc.start();
+  t.equal(svc.estimate.source, 'initial');
+  t.ok(lines.some((l) => l.includes('persisted NMEA delay ignored')));
+});
+
+t.test('an epoch with a stalled arrival stamp is no measurement', async (t) => {
+  const { svc, clock } = setup(t, { minSamples: 4 });
+  await svc.start();
+  for (let i = 0; i < 6; i++) second(svc, clock, 0.1, 0);
+  const before = svc.estimate.samples;
+  const trueTop = Math.ceil(clock.now() / 1000) * 1000 + 1000;
+  clock.advanceTo(trueTop);
+  svc.onPpsEdge({ sec: trueTop / 1000, nsec: 0, seq: trueTop / 1000 });
+  svc.onFix(fixAt(trueTop, trueTop + 400), { timeValid: true }, false);
+  t.equal(svc.estimate.samples, before);
+});

@@ -3,6 +3,7 @@ import { cLayout } from '../../../../helpers/c-layout.js';
 import {
   decodeSockSample,
   defaultSockLayout,
+  sockLayoutFor,
   encodeSockSample,
   msToTimeval,
   SOCK_MAGIC,
@@ -36,7 +37,12 @@ t.test('sizes of the three layouts', async (t) => {
   t.equal(sockSampleSize('time32'), 32);
   t.equal(defaultSockLayout('x64'), 'lp64');
   t.equal(defaultSockLayout('arm64'), 'lp64');
-  t.equal(defaultSockLayout('arm'), 'time32');
+  t.equal(defaultSockLayout('arm', 'ID=debian\nVERSION_ID="12"\n'), 'time32', 'bookworm armhf: 32-bit time_t, chrony 4.3');
+  t.equal(defaultSockLayout('arm', 'ID=debian\nVERSION_ID="13"\n'), 'time64', 'trixie armhf: 64-bit time_t');
+  t.equal(defaultSockLayout('arm', 'ID=raspbian\nID_LIKE=debian\nVERSION_ID="13"\n'), 'time64');
+  t.equal(sockLayoutFor('time32', 'arm'), 'time32', 'configured');
+  t.equal(sockLayoutFor('time64', 'arm'), 'time64', 'configured');
+  t.equal(sockLayoutFor('time32', 'arm64'), 'lp64', 'a 64-bit host has one layout');
 });
 
 const sample = { tvSec: 1_700_000_000, tvUsec: 123_456, offset: -0.125, pulse: false, leap: 1 as const };

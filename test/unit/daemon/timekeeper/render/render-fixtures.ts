@@ -15,6 +15,8 @@ export function facts(o: { present?: string[]; ifaces?: string[]; offset?: numbe
     daemonManagesRtc: o.rtc ?? false,
     pathExists: (p) => present.has(p),
     interfaceExists: (n) => ifaces.has(n),
+    // The pps-gpio source as the monitor finds it on a Pi: pps0, no udev stable name.
+    kernelPps: { want: 'auto', found: { id: 'pps0', device: '/dev/pps0', name: 'pps@12.-1', driver: null }, reason: null, stableName: null },
   };
 }
 

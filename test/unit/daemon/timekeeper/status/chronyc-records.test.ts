@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseSourcesCsv, parseSourceStatsCsv, parseTrackingCsv } from '../../../../../src/daemon/timekeeper/status/chronyc-records.js';
+import { parseSourcesCsv, parseSourceStatsCsv, parseTrackingCsv, questionState } from '../../../../../src/daemon/timekeeper/status/chronyc-records.js';
 import { parseChronycBatch } from '../../../../../src/daemon/timekeeper/status/chronyc-client.js';
 
 // Real output of chrony 4.3's chronyc against private `chronyd -x` runs (fixtures/capture-chrony.sh).
@@ -46,7 +46,8 @@ t.test('tracking: a refclock reference decodes its refid', async (t) => {
 t.test('sources: modes, states, octal reach, never-reached sources and IPv6 names', async (t) => {
   const s = ok(parseSourcesCsv(fx('nmea-late-no-pps.sources.csv')));
   t.equal(s.length, 5);
-  t.same(s[0], { mode: 'refclock', state: 'unreachable', name: 'NMEA', stratum: 0, pollLog2: 0, reach: 0o104, lastRxS: 4, adjustedOffsetS: 0.499997914, measuredOffsetS: 0.499998033, errorS: 0.100000031 });
+  // `?` with samples arriving (reach 104): not selectable (noselect here), not unreachable.
+  t.same(s[0], { mode: 'refclock', state: 'not selectable', name: 'NMEA', stratum: 0, pollLog2: 0, reach: 0o104, lastRxS: 4, adjustedOffsetS: 0.499997914, measuredOffsetS: 0.499998033, errorS: 0.100000031 });
   t.same(s[1], { mode: 'refclock', state: 'unreachable', name: 'PPS', stratum: 0, pollLog2: 0, reach: 0, lastRxS: null, adjustedOffsetS: 0, measuredOffsetS: 0, errorS: 0 });
   t.match(s[2], { mode: 'server', state: 'selected', name: '127.0.0.1', stratum: 8, reach: 255, lastRxS: 0 });
   t.match(s[4], { mode: 'server', state: 'unreachable', name: '2001:db8::1', pollLog2: 10, reach: 0, lastRxS: null });
@@ -54,7 +55,7 @@ t.test('sources: modes, states, octal reach, never-reached sources and IPv6 name
 
 t.test('sources: falsetickers and a selected refclock', async (t) => {
   const mixed = ok(parseSourcesCsv(fx('mixed-after-fix.sources.csv')));
-  t.same(mixed.map((x) => `${x.name}:${x.state}`), ['NMEA:unreachable', 'PPS:falseticker', '127.0.0.1:falseticker', '192.0.2.1:unreachable', '2001:db8::1:unreachable']);
+  t.same(mixed.map((x) => `${x.name}:${x.state}`), ['NMEA:not selectable', 'PPS:falseticker', '127.0.0.1:falseticker', '192.0.2.1:unreachable', '2001:db8::1:unreachable']);
   const locked = ok(parseSourcesCsv(fx('pps-locked.sources.csv')));
   t.match(locked[1], { mode: 'refclock', name: 'PPS', state: 'selected', reach: 0o104 });
 });
@@ -138,4 +139,12 @@ t.test('a batch run splits the three reports by width and rejects strays', async
   const local = ok(parseChronycBatch('7F7F0101,,10,1795320620.2,0,0,0,0,0,0,0,0,1.0,Normal\n'));
   t.equal(local.synced, false, 'serving from `local stratum` only is not synchronised');
   t.equal(local.tracking.refId, '7F7F0101');
+});
+
+t.test('`?` is "unreachable" only with an empty reach register (chronyc(1): not selectable for other reasons)', async (t) => {
+  const line = (reach: string) => `#,?,NMEA,0,0,${reach},1,0.001,0.001,0.1\n`;
+  t.equal(ok(parseSourcesCsv(line('7')))[0]!.state, 'not selectable', 'reach 7: three samples in, too few to select yet');
+  t.equal(ok(parseSourcesCsv(line('377')))[0]!.state, 'not selectable', 'reach 377 (e.g. noselect)');
+  t.equal(ok(parseSourcesCsv(line('0')))[0]!.state, 'unreachable');
+  t.equal(questionState('selected', 0), 'selected', 'other states are left alone');
 });

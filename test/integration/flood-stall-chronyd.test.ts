@@ -1,0 +1,128 @@
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import t from 'tap';
+import { freeUdpPort } from '../helpers/ports.js';
+import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
+import { startPtyPair } from '../helpers/pty.js';
+
+/**
+ * No stall corrupts a sample. The built daemon reads a receiver on a real pseudo-terminal
+ * (`stratum1d simulate` plays into the other end) and feeds a real chronyd -x, while
+ * - one gpsd client writes 100,000 `?POLL;` in one write and reads the replies,
+ * - one control-socket client writes 20,000 `status` requests in one write,
+ * - and the daemon is stopped outright for 3.5 s (SIGSTOP/SIGCONT): the receiver keeps
+ *   talking, so on waking the daemon reads several seconds of sentences at once, every one
+ *   stamped late: the stall a blocked event loop causes, made certain.
+ * (MCP's WebSocket is off by default and not flooded here.)
+ *
+ * Judged from chronyd's side: every NMEA sample chronyd reports (chronyc sources, polled
+ * throughout) and its statistics over them (chronyc sourcestats) must be as right as before
+ * the flood; the late epochs must have been dropped and counted by the daemon, not sent.
+ * No timing is asserted, only samples.
+ */
+const hasTools = ['chronyd', 'chronyc', 'socat'].every((c) => spawnSync(c, ['-V']).error === undefined && spawnSync(c, ['--version']).error === undefined);
+
+const chronyc = (port: number, cmd: string): Promise<string> =>
+  new Promise((resolve) => {
+    execFile('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', cmd], { encoding: 'utf8', timeout: 5000 }, (_e, out) => resolve(out ?? ''));
+  });
+
+interface Sample { lastRx: number; offsetS: number; at: number }
+const nmeaSample = (out: string): Sample | undefined => {
+  const f = out.split('\n').find((l) => l.split(',')[2] === 'NMEA')?.split(',');
+  if (!f || parseInt(f[5]!, 8) === 0) return undefined;
+  return { lastRx: Number(f[6]), offsetS: -Number(f[8]), at: Date.now() };
+};
+
+async function open(path: string | number): Promise<Socket> {
+  const s = typeof path === 'number' ? connect(path, '127.0.0.1') : connect(path);
+  await new Promise((r, j) => s.once('connect', r).once('error', j));
+  s.on('error', () => undefined);
+  s.on('data', () => undefined); // read and discard the replies
+  return s;
+}
+
+t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receives is built from a late stamp', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
+  const dir = tempDir();
+  const port = await freeUdpPort();
+  const sock = join(dir, 'nmea.sock');
+  const conf = join(dir, 'chrony.conf');
+  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
+  const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  t.teardown(() => chronyd.kill('SIGKILL'));
+  await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
+
+  const pty = await startPtyPair();
+  t.teardown(() => pty.dispose());
+  const sim = spawn(process.execPath, [BIN, 'simulate', '--to', pty.simSide, '--baud', '115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => sim.kill('SIGKILL'));
+  const d = new DaemonProcess(['run'], dir, {
+    STRATUM1D_GNSS__DEVICE: pty.daemonSide,
+    STRATUM1D_GNSS__BAUD_RATE: '115200',
+    STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
+    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
+    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
+    STRATUM1D_TIMEKEEPER__PPS__KIND: 'none',
+    // No PPS here: the delay is the simulator's 120 ms latency, given, not calibrated.
+    STRATUM1D_TIMEKEEPER__NMEA_OFFSET__INITIAL_S: '0.12',
+  });
+  t.teardown(() => {
+    d.child.kill('SIGCONT');
+    return d.stop('SIGKILL');
+  });
+  const state = async (): Promise<{ timekeeper: { feed: Record<string, number> } } | undefined> => {
+    const r = await d.status('--json');
+    return r.code === 0 ? JSON.parse(r.stdout).state : undefined;
+  };
+  await eventually(async () => {
+    const s = await state();
+    return s && (s.timekeeper.feed.sockSent ?? 0) > 3 ? true : undefined;
+  }, 30_000, 'NMEA samples flowing to chronyd');
+  await eventually(async () => nmeaSample(await chronyc(port, 'sources')), 15_000, 'chronyd to show the NMEA refclock reached');
+
+  // Watch every sample chronyd reports, from before the flood to well after the stall.
+  const samples: Sample[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const s = nmeaSample(await chronyc(port, 'sources'));
+      if (s) samples.push(s);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+
+  const gpsdAddr = await eventually(() => {
+    const line = d.logs().find((l) => l.msg === 'gpsd JSON server listening') as { port?: number } | undefined;
+    return line?.port;
+  }, 10_000, 'the gpsd JSON port');
+  const gpsdClient = await open(gpsdAddr);
+  const controlClient = await open(d.socket);
+  t.teardown(() => {
+    gpsdClient.destroy();
+    controlClient.destroy();
+  });
+  gpsdClient.write('?POLL;'.repeat(100_000));
+  controlClient.write(Array.from({ length: 20_000 }, (_, i) => `${JSON.stringify({ id: i, method: 'status' })}\n`).join(''));
+  await new Promise((r) => setTimeout(r, 2000));
+
+  d.child.kill('SIGSTOP');
+  await new Promise((r) => setTimeout(r, 3500));
+  d.child.kill('SIGCONT');
+  await new Promise((r) => setTimeout(r, 8000));
+  watching = false;
+  await watcher;
+
+  t.ok(samples.length > 20, `${samples.length} readings of chronyd's NMEA source`);
+  const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
+  t.ok(Math.abs(worst.offsetS) < 0.2, `every NMEA sample within 200 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms); a late stamp would show seconds`);
+  const stats = (await chronyc(port, 'sourcestats')).split('\n').find((l) => l.split(',')[0] === 'NMEA')?.split(',');
+  t.ok(stats && Number(stats[7]) < 0.05, `chronyd's std dev over its NMEA samples ${stats ? (Number(stats[7]) * 1000).toFixed(2) : '?'} ms`);
+  const after = await state();
+  const feed = after!.timekeeper.feed;
+  t.ok(feed.stalledDropped! >= 2, `the epochs read late after the stall were dropped and counted (${feed.stalledDropped}, worst ${feed.worstStallS} s)`);
+  t.ok((feed.sockSent ?? 0) > 10, `${feed.sockSent} samples sent around them`);
+  const text = await d.status();
+  t.match(text.stdout, /dropped as stalled/, 'shown in `stratum1d status`');
+});
