@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -44,7 +44,15 @@ if (!imageExists()) {
 
 async function bootAndCheck(t: Test): Promise<void> {
   const work = mkdtempSync(join(REPO, 'out', '.image-boot-'));
-  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  t.teardown(() => {
+    // The guest's serial console outlives the run (out/image-boot-console.log), for a failure in CI.
+    try {
+      copyFileSync(join(work, 'console.log'), join(REPO, 'out', 'image-boot-console.log'));
+    } catch {
+      // qemu never started
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
 
   // A copy (sparse) of the image, 512 MiB larger than built: the first boot grows the root.
   const disk = join(work, 'disk.img');
@@ -106,6 +114,8 @@ async function bootAndCheck(t: Test): Promise<void> {
   t.equal(failed, '', 'no failed units');
   const analyze = (await sh('systemd-analyze time')).stdout.trim();
   const readyUs = Number((await sh('systemctl show -P ActiveEnterTimestampMonotonic stratum1d.service')).stdout.trim());
+  const chain = (await sh('systemd-analyze critical-chain stratum1d.service --no-pager; systemd-analyze blame --no-pager | head -n 8')).stdout;
+  t.comment(`boot critical chain and slowest units:\n${chain}`);
   t.comment(`qemu start → ssh up ${sshUpS.toFixed(0)} s, boot finished ${bootDoneS.toFixed(0)} s; stratum1d READY ${(readyUs / 1e6).toFixed(1)} s after the guest kernel started; ${analyze}`);
 
   t.test('first boot applied stratum1d.txt', async (t) => {
