@@ -7,6 +7,7 @@ import { Container, q } from './nspawn/container.js';
 import { amd64Deb, debField, repackAsUpgrade } from './nspawn/package-deb.js';
 import { activeAlarms, chronydCommandLines, chronySource, eventually, mainPid, statusJson, unitProps } from './nspawn/probes.js';
 import { freshRootfs, OUT } from './nspawn/rootfs.js';
+import { CHRONY_NO_CLOCK, EDITED_CONFIG, START_FAILING_CONFIG, STRATUM1D_PTY } from './nspawn/test-configs.js';
 
 /**
  * The shipped amd64 .deb the way a user installs it: a Debian trixie machine booted with
@@ -63,24 +64,6 @@ t.teardown(async () => {
 });
 
 // --- the machine before the package ------------------------------------------------------
-
-/** Test-only drop-ins, put in place before the install so the package's own start uses them. */
-const CHRONY_NO_CLOCK = `# systemtest: never the host's clock. nspawn gives no CAP_SYS_TIME, so the stock unit's
-# condition would skip chrony altogether; -x makes chronyd leave the clock alone.
-[Unit]
-ConditionCapability=
-[Service]
-ExecStart=
-ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -x
-`;
-// The receiver in this test is a pseudo-terminal where a real one is ttyUSB/ttyAMA: the unit's
-// DevicePolicy=closed allow-list has no pts, so add it, for this test only. The device path
-// itself stays the package default (/dev/serial0, a symlink as udev makes on a Pi): the
-// receiver "appears" there and nothing in the service's configuration changes.
-const STRATUM1D_PTY = `# systemtest: the simulated receiver is a pty
-[Service]
-DeviceAllow=char-pts rw
-`;
 
 const booted = await c.waitBooted();
 t.comment(`container booted: ${booted}`);
@@ -262,19 +245,6 @@ t.test('systemctl reload keeps it running', withPackage(), async (t) => {
 // --- MCP admin tools through the privileged path -------------------------------------------
 
 const INCLUDE = '/etc/chrony/conf.d/stratum1d.conf';
-/** The operator's edit (kept across upgrades, checked below): serve the LAN. */
-const EDITED_CONFIG = `# edited by the system test: serve the LAN
-timekeeper:
-  chrony:
-    allow:
-      - 192.168.0.0/16
-`;
-/**
- * Passes chronyd -p, but chronyd exits at start: it cannot bind the refclock socket in a
- * directory that does not exist ("Fatal error : Could not open socket").
- */
-const START_FAILING_CONFIG = `${EDITED_CONFIG}    sockPath: /run/stratum1d-chrony/absent/nmea.sock
-`;
 const ADMIN_CALL_TIMEOUT = { timeout: 5 * 60_000 };
 
 t.test('MCP apply_timekeeper_config and restart_timekeeper really act, and a bad config is rolled back', withPackage(), async (t) => {
