@@ -5,6 +5,7 @@ import type { PpsHealth } from './pps-tracker.js';
 import { type AlarmsState, initialAlarmsState } from './alarm-types.js';
 import { initialHoldoverStatus, type HoldoverStatus } from './holdover.js';
 import type { DriftEstimate } from './rtc-drift.js';
+import { initialFleetStatus, type FleetStatus } from './fleet-status.js';
 
 /**
  * The one in-memory model of the appliance. Services replace sections through
@@ -87,6 +88,7 @@ export interface ApplianceState {
   timekeeper: TimekeeperState;
   alarms: AlarmsState;
   holdover: HoldoverStatus;
+  fleet: FleetStatus;
 }
 
 export function initialState(init: {
@@ -141,6 +143,7 @@ export function initialState(init: {
     timekeeper: initialTimekeeperState(init.timekeeper ?? 'none'),
     alarms: initialAlarmsState(),
     holdover: initialHoldoverStatus(init.holdoverBudgetS ?? 0.001),
+    fleet: initialFleetStatus(false, null),
   };
 }
 
@@ -159,7 +162,7 @@ export class ApplianceStore {
   }
 
   /** Replaces one section; listeners see the new and the previous snapshot. */
-  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'alarms' | 'holdover'>(section: K, patch: Partial<ApplianceState[K]>): void {
+  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'alarms' | 'holdover' | 'fleet'>(section: K, patch: Partial<ApplianceState[K]>): void {
     const prev = this.#state;
     const next = Object.freeze({ ...prev, [section]: Object.freeze({ ...prev[section], ...patch }) });
     this.#state = next;
