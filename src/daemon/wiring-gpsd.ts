@@ -27,6 +27,7 @@ export async function startGpsdExport(config: Config, store: ApplianceStore, sou
     port: config.gpsd.port,
     maxClients: config.gpsd.maxClients,
     clientBufferBytes: config.gpsd.clientBufferBytes,
+    idleTimeoutMs: config.gpsd.idleTimeoutS * 1000,
     rev: `stratum1d ${VERSION}`,
     device: deviceInfo(),
     log,

@@ -7,6 +7,13 @@ export const gpsdSchema = z
     listen: z.string().default('127.0.0.1').describe('Address to bind; loopback by default.'),
     port: z.number().int().min(0).max(65535).default(2947).describe('TCP port (gpsd\'s is 2947; 0 picks a free one).'),
     maxClients: z.number().int().min(1).max(1024).default(32).describe('Concurrent clients; more are refused.'),
+    idleTimeoutS: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(180)
+      .describe('Close a client that watches nothing and has sent no request for this long (gpsd does the same after 180 s), so idle connections cannot hold every slot. 0: never.'),
     clientBufferBytes: z
       .number()
       .int()

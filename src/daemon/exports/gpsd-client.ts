@@ -67,4 +67,10 @@ export class GpsdClient {
   destroy(): void {
     this.#socket.destroy();
   }
+
+  /** Closes after what is queued has been written (an ERROR saying why), destroyed if it stalls. */
+  end(): void {
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 1000).unref();
+  }
 }

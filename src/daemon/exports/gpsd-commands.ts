@@ -44,7 +44,10 @@ export function answer(req: ParsedRequest, policy: WatchPolicy, ctx: CommandCont
   if (req.kind === 'overlong') {
     return { reports: [errorReport(`Request too long (${req.bytes} bytes), ignored`)], policy, counted: 'overlong' };
   }
-  const name = KNOWN.has(req.name) ? req.name : null;
+  // gpsd matches `VERSION;`, `DEVICES;` and `POLL;` literally (gpsd.c handle_request): with an
+  // argument they are unrecognized requests, not the command with the argument ignored.
+  const takesNoArg = req.name === 'VERSION' || req.name === 'DEVICES' || req.name === 'POLL';
+  const name = KNOWN.has(req.name) && !(takesNoArg && req.arg !== null) ? req.name : null;
   switch (name) {
     case 'VERSION':
       return { reports: [versionReport(ctx.rev)], policy, counted: name };

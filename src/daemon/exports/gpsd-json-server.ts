@@ -34,6 +34,11 @@ export interface GpsdJsonServerOptions {
   rev: string;
   /** Requests answered per client per event-loop turn (lib/turn-budget.ts). Default 32. */
   requestsPerTurn?: number;
+  /**
+   * A client that watches nothing and has sent nothing for this long is closed (gpsd's
+   * NOREAD_TIMEOUT does the same), so idle connections cannot hold every slot. 0: never.
+   */
+  idleTimeoutMs?: number;
   now?: () => number;
   log?: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void };
 }
@@ -44,6 +49,8 @@ export interface GpsdServerStats {
   connections: number;
   /** Connections turned away because maxClients were already connected. */
   refused: number;
+  /** Clients closed for idling (watching nothing, silent for idleTimeoutMs). */
+  idleClosed: number;
   requests: Record<string, number>;
   errorsSent: number;
   reportsSent: Record<string, number>;
@@ -79,6 +86,7 @@ export class GpsdJsonServer {
   readonly #stats: Omit<GpsdServerStats, 'listening' | 'clients' | 'reportsDropped' | 'deferredTurns' | 'outputWaits'> = {
     connections: 0,
     refused: 0,
+    idleClosed: 0,
     requests: {},
     errorsSent: 0,
     reportsSent: {},
@@ -90,6 +98,8 @@ export class GpsdJsonServer {
   #droppedByGone = 0;
   readonly #budgets = new Map<GpsdClient, TurnBudget<ParsedRequest>>();
   #budgetTotals = { deferredTurns: 0, outputWaits: 0 };
+  #idleTimer: NodeJS.Timeout | null = null;
+  readonly #lastHeard = new Map<GpsdClient, number>();
 
   constructor(o: GpsdJsonServerOptions) {
     this.#o = o;
@@ -118,6 +128,11 @@ export class GpsdJsonServer {
       throw new Error(`cannot listen for gpsd clients on ${this.#o.listen}:${this.#o.port}: ${err.message}`);
     });
     server.on('error', (err) => this.#o.log?.warn('gpsd JSON server error', { error: err.message }));
+    const idle = this.#o.idleTimeoutMs ?? 0;
+    if (idle > 0) {
+      this.#idleTimer = setInterval(() => this.#closeIdle(idle), Math.max(50, Math.min(5000, idle / 4)));
+      this.#idleTimer.unref();
+    }
     const a = this.address!;
     this.#o.log?.info('gpsd JSON server listening', a);
     return a;
@@ -126,6 +141,8 @@ export class GpsdJsonServer {
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = null;
+    if (this.#idleTimer) clearInterval(this.#idleTimer);
+    this.#idleTimer = null;
     for (const c of this.#clients) c.destroy();
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
@@ -210,6 +227,7 @@ export class GpsdJsonServer {
       now: this.#now(),
     });
     this.#clients.add(client);
+    this.#lastHeard.set(client, this.#now());
     // Half the client's output allowance: one answer (a POLL: TPV + SKY, at most ~20 KB) still fits after the check.
     const budget = new TurnBudget<ParsedRequest>(socket, (req) => this.#answer(client, req), {
       perTurn: this.#o.requestsPerTurn ?? 32,
@@ -222,6 +240,7 @@ export class GpsdJsonServer {
     socket.on('end', () => socket.end());
     socket.on('close', () => {
       this.#clients.delete(client);
+      this.#lastHeard.delete(client);
       this.#budgets.delete(client);
       this.#budgetTotals.deferredTurns += budget.stats.deferredTurns;
       this.#budgetTotals.outputWaits += budget.stats.outputWaits;
@@ -233,6 +252,7 @@ export class GpsdJsonServer {
 
   /** Tokenizing is cheap; answering (encoding TPV/SKY) is what is spread over turns. */
   #onData(client: GpsdClient, budget: TurnBudget<ParsedRequest>, chunk: string): void {
+    this.#lastHeard.set(client, this.#now());
     let reqs: ParsedRequest[];
     try {
       reqs = client.parse(chunk);
@@ -260,6 +280,20 @@ export class GpsdJsonServer {
     } catch (err) {
       // A bug in a handler answers this client with an error; the server carries on.
       this.#send(client, errorReport(`internal error: ${(err as Error).message}`));
+    }
+  }
+
+  /** Watchers are never idle: they are reading. Everyone else must say something now and then. */
+  #closeIdle(idleMs: number): void {
+    const now = this.#now();
+    for (const c of this.#clients) {
+      if (c.policy.enable) continue;
+      const heard = this.#lastHeard.get(c) ?? c.connectedAt;
+      if (now - heard < idleMs) continue;
+      this.#stats.idleClosed++;
+      this.#lastHeard.delete(c);
+      this.#send(c, errorReport(`Idle for ${Math.round(idleMs / 1000)} s without a request or a watch, closing`));
+      c.end();
     }
   }
 

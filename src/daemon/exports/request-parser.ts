@@ -7,6 +7,10 @@
  * start with `?`, we answer it with an ERROR (once per run of garbage) so a confused client
  * learns why nothing happens; and the pending input is bounded, so an endless request is
  * reported as overlong and skipped rather than buffered.
+ *
+ * A JSON argument never spans a newline (JSON strings cannot hold a raw one): a request whose
+ * argument is still open at a newline ends there, malformed, and is answered at once — as gpsd
+ * answers at the newline — instead of swallowing what the client sends next.
  */
 
 export type ParsedRequest =
@@ -19,12 +23,16 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1024;
 const NAME = /^\?([A-Za-z0-9_]*)/;
 const SPACE = new Set([' ', '\t', '\r', '\n', ';']);
 
-/** Index one past the end of the JSON value starting at `from`, or -1 while it is incomplete. */
-function jsonEnd(s: string, from: number): number {
+/**
+ * Index one past the end of the JSON value starting at `from`; -1 while it is incomplete;
+ * `{ newline }` when a newline arrives before the value closes (a malformed request).
+ */
+function jsonEnd(s: string, from: number): number | { newline: number } {
   let depth = 0;
   let inString = false;
   for (let i = from; i < s.length; i++) {
     const c = s[i];
+    if (c === '\n') return { newline: i };
     if (inString) {
       if (c === '\\') i++;
       else if (c === '"') inString = false;
@@ -129,7 +137,16 @@ export class RequestParser {
       let start = afterName + 1;
       while (start < s.length && (s[start] === ' ' || s[start] === '\t')) start++;
       if (start >= s.length) return -1;
-      const end = s[start] === '{' || s[start] === '[' ? jsonEnd(s, start) : terminator(s, start);
+      const found = s[start] === '{' || s[start] === '[' ? jsonEnd(s, start) : terminator(s, start);
+      if (typeof found === 'object') {
+        // The argument is cut short by a newline: hand the truncated argument on, so the
+        // command reports it as invalid JSON, and carry on after the newline.
+        const nl = found.newline;
+        if (nl - i > this.#max) out.push({ kind: 'overlong', bytes: nl - i });
+        else out.push({ kind: 'request', name, arg: s.slice(start, nl).replace(/\r$/, ''), text: clip(s.slice(i, nl + 1)) });
+        return nl + 1;
+      }
+      const end = found;
       if (end < 0) return -1;
       if (end - i > this.#max) {
         out.push({ kind: 'overlong', bytes: end - i });

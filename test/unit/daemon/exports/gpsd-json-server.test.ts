@@ -216,3 +216,41 @@ t.test('close(): clients are disconnected and the port is released', async (t) =
   await t.rejects(Client.open(port), 'nothing listens any more');
   server.publishFix(fix(1)); // publishing after close is harmless
 });
+
+t.test('a client that watches nothing and says nothing is closed after idleTimeoutMs; watchers and talkers stay', async (t) => {
+  const { server, port } = await start(t, { idleTimeoutMs: 300, maxClients: 3 });
+  const idle = await Client.open(port);
+  const watcher = await Client.open(port);
+  const talker = await Client.open(port);
+  t.teardown(() => [idle, watcher, talker].forEach((c) => c.sock.destroy()));
+  watcher.sock.write('?WATCH={"enable":true};');
+  await watcher.waitFor(3);
+  const closed = new Promise<void>((r) => idle.sock.once('close', () => r()));
+  // The talker keeps sending well inside the timeout; it must outlive the idle client.
+  const chatter = setInterval(() => talker.sock.write('?VERSION;'), 100);
+  t.teardown(() => clearInterval(chatter));
+  await closed;
+  t.match(idle.objs.at(-1), { class: 'ERROR', message: /Idle for/ }, 'told why before the close');
+  t.notOk(watcher.sock.destroyed, 'a watcher is never idle');
+  t.notOk(talker.sock.destroyed, 'a client that keeps asking stays');
+  t.equal(server.stats().idleClosed, 1);
+  // The freed slot takes a new client (maxClients 3) once the server has seen the close.
+  while (server.stats().clients > 2) await sleep(10);
+  const next = await Client.open(port);
+  t.teardown(() => next.sock.destroy());
+  await next.waitFor(1);
+  t.match(next.objs[0], { class: 'VERSION' });
+});
+
+t.test('a malformed request gets an ERROR at its newline and later requests are answered', async (t) => {
+  const { port } = await start(t);
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  await c.waitFor(1);
+  c.sock.write('?WATCH={"enable":true\n');
+  await c.waitFor(2);
+  t.match(c.objs[1], { class: 'ERROR', message: /Invalid WATCH/ });
+  c.sock.write('?VERSION;\n');
+  await c.waitFor(3);
+  t.match(c.objs[2], { class: 'VERSION' });
+});

@@ -58,3 +58,18 @@ t.test('overlong: reported once, skipped, the buffer stays bounded', async (t) =
   got.push(...q.push('"};?POLL;'));
   t.same(names(got), ['overlong', 'POLL'], 'an endless request is reported once and the next one parses');
 });
+
+t.test('a JSON argument still open at a newline ends there and does not swallow the next requests', async (t) => {
+  const p = new RequestParser();
+  t.same(names(p.push('?WATCH={"enable":true\n')), ['WATCH={"enable":true'], 'answered at the newline, truncated');
+  t.equal(p.pendingBytes, 0, 'nothing held back');
+  t.same(names(p.push('?VERSION;\n?POLL;')), ['VERSION', 'POLL'], 'the session goes on');
+  t.same(names(p.push('?DEVICE={"path":"x\r\n?VERSION;')), ['DEVICE={"path":"x', 'VERSION'], 'CRLF: the CR is not part of the argument');
+  t.same(names(p.push('?WATCH=[1,2\n')), ['WATCH=[1,2']);
+  // Split at every byte: the same answer whatever the packet boundaries.
+  const text = '?WATCH={"a":"b\n?VERSION;';
+  for (let cut = 1; cut < text.length; cut++) {
+    const q = new RequestParser();
+    t.same(names([...q.push(text.slice(0, cut)), ...q.push(text.slice(cut))]), ['WATCH={"a":"b', 'VERSION'], `cut at ${cut}`);
+  }
+});
