@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { socketDirProblem } from '../../config/socket-dir-check.js';
 import type { ControlResponse } from './protocol.js';
 
 export class ControlUnavailable extends Error {}
@@ -6,6 +7,11 @@ export class ControlUnavailable extends Error {}
 /** One request over the control socket; rejects with ControlUnavailable when no daemon answers. */
 export function controlCall(path: string, method: string, params?: unknown, timeoutMs = 3000): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const problem = socketDirProblem(path);
+    if (problem) {
+      reject(new ControlUnavailable(`cannot trust the control socket ${path}: ${problem}`));
+      return;
+    }
     const s = connect(path);
     let buf = '';
     const timer = setTimeout(() => {

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { socketDirProblem } from '../../config/socket-dir-check.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { TurnBudget } from '../../lib/turn-budget.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,9 @@ export class ControlServer {
   /** Fails fast when another daemon already answers on the path; removes a stale socket. */
   async start(): Promise<void> {
     mkdirSync(this.path.slice(0, this.path.lastIndexOf('/')) || '/', { recursive: true, mode: 0o750 });
+    // A directory someone else made first (in /tmp) is not ours to listen in.
+    const problem = socketDirProblem(this.path);
+    if (problem) throw new Error(problem);
     if (await answers(this.path)) throw new Error(`another stratum1d is already running (control socket ${this.path} answers)`);
     try {
       unlinkSync(this.path);
