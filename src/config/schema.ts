@@ -97,7 +97,21 @@ const gnssSchema = z
 
 const simulatorSchema = z
   .strictObject({
-    rateHz: z.number().int().min(1).max(10).default(1).describe('Epochs per second.'),
+    rateHz: z
+      .number()
+      .int()
+      .refine((n) => [1, 2, 4, 5, 8, 10].includes(n), { message: 'must be 1, 2, 4, 5, 8 or 10 (a whole number of milliseconds per epoch, as receivers offer)' })
+      .default(1)
+      .describe('Epochs per second: 1, 2, 4, 5, 8 or 10.'),
+    baudRate: z
+      .number()
+      .int()
+      .min(1200)
+      .max(921_600)
+      .optional()
+      .describe(
+        'The simulated line speed: lines are spaced as their bytes would take on the wire. Default: 9600 at 1 Hz, 38400 up to 4 Hz, 115200 above (a full epoch — RMC, GGA, GSA, GSV… — is ~1 kB, which 9600 baud carries about once a second, so faster receivers are set faster).',
+      ),
     latencyMs: z
       .number()
       .int()

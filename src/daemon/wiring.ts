@@ -28,6 +28,7 @@ export function buildDrivers(config: Config, simulate: boolean): Drivers {
       gnss: new SimulatedGnssLink({
         clock: systemClock,
         rateHz: sim.rateHz,
+        baudRate: simulatedBaudRate(sim.rateHz, sim.baudRate),
         latencyMs: sim.latencyMs,
         generator: { lat: sim.lat, lon: sim.lon, altMSL: sim.altMSL },
       }),
@@ -40,6 +41,12 @@ export function buildDrivers(config: Config, simulate: boolean): Drivers {
     pps: ppsSource(config),
     rtc: null,
   };
+}
+
+/** What a receiver at this rate would be set to: an epoch is ~1 kB, 9600 baud carries ~960 B/s. */
+export function simulatedBaudRate(rateHz: number, configured: number | undefined): number {
+  if (configured !== undefined) return configured;
+  return rateHz <= 1 ? 9600 : rateHz <= 4 ? 38_400 : 115_200;
 }
 
 /** Kernel PPS is only monitored (chronyd reads /dev/ppsN itself); GPIO edges the daemon stamps and feeds. */

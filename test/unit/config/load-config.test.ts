@@ -91,3 +91,11 @@ t.test('an environment override naming no key is an error', async (t) => {
 t.test('an environment value of the wrong type is reported at its key path', async (t) => {
   t.match(problemsOf(() => loadConfig(null, { STRATUM1D_GNSS__BAUD_RATE: 'fast' }))[0], /^gnss\.baudRate: /);
 });
+
+t.test('simulator.rateHz must be a rate the simulator can run, and says which', async (t) => {
+  const { configSchema } = await import('../../../src/config/schema.js');
+  const bad = configSchema.safeParse({ simulator: { rateHz: 3 } });
+  t.notOk(bad.success);
+  if (!bad.success) t.match(JSON.stringify(bad.error.issues), /must be 1, 2, 4, 5, 8 or 10/);
+  t.ok(configSchema.safeParse({ simulator: { rateHz: 8 } }).success);
+});

@@ -157,3 +157,16 @@ t.test('options are validated', async (t) => {
   t.throws(() => new SimulatedGnssLink({ latencyMs: 1000 }), RangeError);
   t.throws(() => new SimulatedGnssLink({ baudRate: 0 }), RangeError);
 });
+
+t.test('the daemon\'s automatic simulated line speed carries every rate it accepts', async (t) => {
+  const { simulatedBaudRate } = await import('../../../../src/daemon/wiring.js');
+  for (const rateHz of [1, 2, 4, 5, 8, 10]) {
+    const { clock, link } = await started({ rateHz, baudRate: simulatedBaudRate(rateHz, undefined) });
+    clock.advance(5_000);
+    const { epochs: sent, epochsDropped } = link.stats();
+    t.equal(epochsDropped, 0, `${rateHz} Hz at ${simulatedBaudRate(rateHz, undefined)} baud: no epoch dropped`);
+    t.ok(sent >= 5 * rateHz - 1, `${rateHz} Hz: ${sent} epochs in 5 s`);
+    await link.close();
+  }
+  t.equal(simulatedBaudRate(10, 4800), 4800, 'a configured speed is used as given');
+});
