@@ -36,7 +36,13 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     if (doc.errors.length > 0) {
       throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
     }
-    raw = doc.toJS() ?? {};
+    try {
+      // maxAliasCount bounds alias expansion: a "billion laughs" file is a configuration error,
+      // not a daemon that grows until the OOM killer (or a stack trace) ends it.
+      raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    } catch (err) {
+      throw new ConfigError(source, [`YAML: ${(err as Error).message.split('\n')[0]}`]);
+    }
     if (typeof raw !== 'object' || Array.isArray(raw)) {
       throw new ConfigError(source, ['the top level must be a mapping of sections (log, gnss, ...)']);
     }

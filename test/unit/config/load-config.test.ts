@@ -99,3 +99,23 @@ t.test('simulator.rateHz must be a rate the simulator can run, and says which', 
   if (!bad.success) t.match(JSON.stringify(bad.error.issues), /must be 1, 2, 4, 5, 8 or 10/);
   t.ok(configSchema.safeParse({ simulator: { rateHz: 8 } }).success);
 });
+
+t.test('a YAML alias bomb is a configuration error naming YAML, not a crash', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadConfig, ConfigError } = await import('../../../src/config/load-config.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bomb-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 10; i++) lines.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(',')}]`);
+  lines.push('log: {level: info}');
+  const file = join(dir, 'bomb.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  t.throws(() => loadConfig(file, {}), ConfigError);
+  try {
+    loadConfig(file, {});
+  } catch (err) {
+    t.match((err as Error).message, /YAML: .*alias/i);
+  }
+});
