@@ -108,7 +108,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const stateDirectory = stateDir(config, env);
   mkdirSync(stateDirectory, { recursive: true, mode: 0o750 });
   await clearExitRecord(stateDirectory).catch(() => undefined);
-  const clockAccess = systemClockAccess(opts.simulate);
+  // A simulated RTC (bench, lab) must never set the machine's clock, as in `run --simulate`.
+  const clockAccess = systemClockAccess(opts.simulate || config.rtc.model === 'simulated');
   const rtc = drivers.rtc
     ? new RtcService({
         device: drivers.rtc,

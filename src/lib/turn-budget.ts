@@ -21,8 +21,11 @@ export interface BudgetedSocket {
   off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
-export interface TurnBudgetOptions {
+export interface TurnBudgetOptions<T = unknown> {
+  /** Work units per turn: items, or the sum of `weight` when given. */
   perTurn: number;
+  /** What an item costs in units (default 1): a 1 MiB WebSocket message is not one 20-byte request. */
+  weight?: (item: T) => number;
   maxQueued: number;
   maxOutputBytes: number;
 }
@@ -39,7 +42,7 @@ export interface TurnBudgetStats {
 export class TurnBudget<T> {
   readonly #socket: BudgetedSocket;
   readonly #handle: (item: T) => void;
-  readonly #o: TurnBudgetOptions;
+  readonly #o: TurnBudgetOptions<T>;
   #queue: T[] = [];
   #head = 0;
   #scheduled = false;
@@ -47,7 +50,7 @@ export class TurnBudget<T> {
   #paused = false;
   readonly stats: TurnBudgetStats = { deferredTurns: 0, outputWaits: 0, pauses: 0 };
 
-  constructor(socket: BudgetedSocket, handle: (item: T) => void, o: TurnBudgetOptions) {
+  constructor(socket: BudgetedSocket, handle: (item: T) => void, o: TurnBudgetOptions<T>) {
     this.#socket = socket;
     this.#handle = handle;
     this.#o = o;
@@ -85,7 +88,7 @@ export class TurnBudget<T> {
         return;
       }
       const item = this.#queue[this.#head++]!;
-      done++;
+      done += this.#o.weight ? this.#o.weight(item) : 1;
       this.#handle(item);
     }
     this.#queue = [];

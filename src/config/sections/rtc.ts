@@ -4,10 +4,10 @@ import { z } from 'zod';
 export const rtcSchema = z
   .strictObject({
     model: z
-      .enum(['auto', 'ds3231', 'pcf8523', 'kernel', 'none'])
+      .enum(['auto', 'ds3231', 'pcf8523', 'kernel', 'none', 'simulated'])
       .default('auto')
       .describe(
-        '`ds3231` / `pcf8523`: drive the chip over raw I2C (falls back to the kernel RTC when a kernel driver owns the address); `kernel`: read `/sys/class/rtc/<kernelDevice>`; `auto`: the kernel RTC if there is one, else none; `none`: no RTC.',
+        '`ds3231` / `pcf8523`: drive the chip over raw I2C (falls back to the kernel RTC when a kernel driver owns the address); `kernel`: read `/sys/class/rtc/<kernelDevice>`; `auto`: the kernel RTC if there is one, else none; `none`: no RTC; `simulated`: an in-memory RTC that starts at the system clock\'s time (for benches and labs that run a real receiver without an RTC chip; it never sets the system clock).',
       ),
     i2cDevice: z.string().min(1).default('/dev/i2c-1').describe('I2C adapter of the chip (`dtparam=i2c_arm=on` gives /dev/i2c-1 on a Pi).'),
     address: z.number().int().min(0x08).max(0x77).default(0x68).describe('7-bit I2C address (DS3231 and PCF8523 are both at 0x68).'),

@@ -103,7 +103,7 @@ async function perform(action: PrivilegedAction, d: RunActionDeps): Promise<Outc
         : { ok: false, status: 'failed', summary: `${target.name} restarted but did not answer within ${Math.round(up.waitedMs / 1000)} s: ${up.detail}`, details: { command: [...target.restartArgv] } };
     }
     case 'set-rtc': {
-      if (c.rtc.model === 'none') return { ok: false, status: 'refused', summary: 'rtc.model is none: no RTC to set', details: {} };
+      if (c.rtc.model === 'none' || c.rtc.model === 'simulated') return { ok: false, status: 'refused', summary: `rtc.model is ${c.rtc.model}: no kernel RTC to set`, details: {} };
       const device = `/dev/${c.rtc.kernelDevice}`;
       const now = d.now ?? Date.now;
       const sleep = d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

@@ -9,11 +9,19 @@ import type { ApplianceApi, Caller } from '../appliance-api.js';
 import { KeyRing } from '../auth/api-keys.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
-import { guardRequest } from './request-guard.js';
+import { Admission } from './admission.js';
+import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
 import type { McpServerFactory, SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';
 
 export const MCP_PATH = '/mcp';
+
+/**
+ * Streamable HTTP POSTs of one key running at once, and waiting behind them (admission.ts).
+ * A dashboard and an assistant sharing a key need a handful; a flood gets 503s.
+ */
+export const HTTP_MAX_IN_FLIGHT_PER_KEY = 8;
+export const HTTP_MAX_WAITING_PER_KEY = 64;
 
 export interface McpNetworkOptions {
   config: McpConfig;
@@ -55,6 +63,7 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   ws = new WebSocketEndpoint(ctx, config);
   http = new StreamableSessions(ctx, config);
   const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0 };
+  const admission = new Admission({ maxInFlight: HTTP_MAX_IN_FLIGHT_PER_KEY, maxWaiting: HTTP_MAX_WAITING_PER_KEY });
 
   const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -75,11 +84,34 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
       res.writeHead(g.status, { 'content-type': 'application/json', ...g.headers }).end(JSON.stringify({ error: g.reason }));
       return;
     }
-    http!.handle(req, res, g.holder).catch((err: Error) => {
-      log.error('MCP HTTP request failed', { error: err.message });
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+    const serve = (): Promise<void> =>
+      http!.handle(req, res, g.holder).catch((err: Error) => {
+        log.error('MCP HTTP request failed', { error: err.message });
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    // GET (the session's notification stream) and DELETE carry no work; POSTs wait their turn.
+    if (req.method !== 'POST') {
+      void serve();
+      return;
+    }
+    let gone = false;
+    res.once('close', () => (gone = true));
+    const admitted = admission.enter(g.holder.name, (done) => {
+      // A request whose client left while it waited costs nothing more.
+      if (gone) return done();
+      res.once('close', done);
+      void serve();
     });
+    if (!admitted) {
+      log.debug('MCP HTTP request refused: too many from this key', { key: g.holder.name });
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' })
+        .end(jsonRpcErrorBody(-32000, `too many concurrent requests for key ${g.holder.name} (${HTTP_MAX_IN_FLIGHT_PER_KEY} running, ${HTTP_MAX_WAITING_PER_KEY} waiting); retry after 1 s`));
+      // Requests pipelined behind this one on the same connection were parsed with it and
+      // would each be refused in turn: cut the connection once this turn is over instead.
+      setImmediate(() => req.socket.destroy());
+    }
   };
   const server: Server = tls ? createHttpsServer({ cert: readFileSync(config.tls.cert!), key: readFileSync(config.tls.key!) }, onRequest) : createHttpServer(onRequest);
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -122,7 +154,7 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
 
   return {
     address,
-    stats: () => ({ refused: { ...refused }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size }, rate: { ...limiter.stats } }),
+    stats: () => ({ refused: { ...refused }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats }, rate: { ...limiter.stats } }),
     async stop() {
       await Promise.allSettled([ws!.stop(), http!.stop()]);
       await new Promise<void>((resolve) => {

@@ -9,6 +9,9 @@ import { jsonRpcErrorBody } from './request-guard.js';
 import { callerFor, isRequest, type SessionContext } from './session-context.js';
 import { RATE_LIMITED } from '../auth/rate-limit.js';
 
+/** Messages per JSON-RPC batch. */
+export const MAX_BATCH = 32;
+
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
@@ -26,7 +29,7 @@ interface Session {
 export class StreamableSessions {
   readonly #sessions = new Map<string, Session>();
   readonly #sweeper: NodeJS.Timeout;
-  readonly stats = { sessions: 0, oversized: 0, malformed: 0, rateLimited: 0, expired: 0 };
+  readonly stats = { sessions: 0, oversized: 0, malformed: 0, rateLimited: 0, expired: 0, batchTooLarge: 0 };
 
   constructor(
     private readonly ctx: SessionContext,
@@ -58,6 +61,12 @@ export class StreamableSessions {
       } catch {
         this.stats.malformed++;
         return send(res, 400, jsonRpcErrorBody(ErrorCode.ParseError, 'body is not valid JSON'));
+      }
+      // The SDK hands every message of a batch to its server in one go: a 1 MiB batch of
+      // 10,000 requests would be one long turn. MCP 2025-06-18 dropped batching; small ones pass.
+      if (Array.isArray(body) && body.length > MAX_BATCH) {
+        this.stats.batchTooLarge++;
+        return send(res, 400, jsonRpcErrorBody(ErrorCode.InvalidRequest, `batch of ${body.length} messages; at most ${MAX_BATCH} per POST`));
       }
       const requests = (Array.isArray(body) ? body : [body]).filter(isRequest);
       for (const r of requests) {

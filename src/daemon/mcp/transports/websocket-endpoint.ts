@@ -7,6 +7,19 @@ import { WebSocketServerTransport } from './websocket-transport.js';
 
 export const SUBPROTOCOL = 'mcp';
 
+export interface WebSocketEndpointStats {
+  accepted: number;
+  oversized: number;
+  malformed: number;
+  rateLimited: number;
+  keepaliveDropped: number;
+  deferredTurns: number;
+  outputWaits: number;
+  pauses: number;
+  /** Messages received and waiting for their slice, now. */
+  queued: number;
+}
+
 /**
  * WebSocket upgrades on `/mcp` that have already passed the origin and key checks. One MCP
  * session per connection: a fresh server from the factory, closed with the socket.
@@ -14,7 +27,7 @@ export const SUBPROTOCOL = 'mcp';
 export class WebSocketEndpoint {
   readonly #wss: WebSocketServer;
   readonly #live = new Set<WebSocketServerTransport>();
-  readonly stats = { accepted: 0, oversized: 0, malformed: 0, rateLimited: 0, keepaliveDropped: 0 };
+  readonly #stats: Omit<WebSocketEndpointStats, 'queued'> = { accepted: 0, oversized: 0, malformed: 0, rateLimited: 0, keepaliveDropped: 0, deferredTurns: 0, outputWaits: 0, pauses: 0 };
 
   constructor(
     private readonly ctx: SessionContext,
@@ -29,6 +42,23 @@ export class WebSocketEndpoint {
     });
   }
 
+  /**
+   * Counters over every connection, open or closed. `deferredTurns`/`outputWaits`/`pauses`: a
+   * client sent more than one slice of work, left its replies unread, was stopped being read.
+   */
+  get stats(): WebSocketEndpointStats {
+    const s = { ...this.#stats, queued: 0 };
+    for (const t of this.#live) {
+      const b = t.budgetStats;
+      s.deferredTurns += b.deferredTurns;
+      s.outputWaits += b.outputWaits;
+      s.pauses += b.pauses;
+      s.malformed += t.stats.malformed;
+      s.queued += t.pending;
+    }
+    return s;
+  }
+
   get size(): number {
     return this.#live.size;
   }
@@ -41,20 +71,21 @@ export class WebSocketEndpoint {
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, holder: KeyHolder): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.stats.accepted++;
+      this.#stats.accepted++;
       const caller = callerFor(holder, 'websocket');
       const gate = rateGate(this.ctx, holder);
       const transport = new WebSocketServerTransport(ws, {
         pingIntervalMs: this.opts.pingIntervalMs,
+        raw: socket,
         gate: (m) => {
           const refusal = gate(m);
-          if (refusal) this.stats.rateLimited++;
+          if (refusal) this.#stats.rateLimited++;
           return refusal;
         },
       });
       ws.on('error', (err: Error & { code?: string }) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-          this.stats.oversized++;
+          this.#stats.oversized++;
           this.ctx.log.warn('WebSocket message over mcp.maxMessageBytes; connection closed (1009)', { key: holder.name, limit: this.opts.maxMessageBytes });
         }
       });
@@ -62,8 +93,12 @@ export class WebSocketEndpoint {
       const server = this.ctx.createServer(this.ctx.apiFor(caller), caller);
       ws.on('close', (code) => {
         this.#live.delete(transport);
-        this.stats.malformed += transport.stats.malformed;
-        this.stats.keepaliveDropped += transport.stats.pingsMissed;
+        this.#stats.malformed += transport.stats.malformed;
+        this.#stats.keepaliveDropped += transport.stats.pingsMissed;
+        const b = transport.budgetStats;
+        this.#stats.deferredTurns += b.deferredTurns;
+        this.#stats.outputWaits += b.outputWaits;
+        this.#stats.pauses += b.pauses;
         void server.close().catch(() => undefined);
         this.ctx.log.info('MCP WebSocket session closed', { key: holder.name, session: transport.sessionId, code });
       });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
+import { TurnBudget, type BudgetedSocket, type TurnBudgetStats } from '../../../lib/turn-budget.js';
 
 /** Decides whether an incoming message may reach the MCP server; returns the reply to send instead, or null. */
 export type MessageGate = (message: JSONRPCMessage) => JSONRPCMessage | null;
@@ -10,6 +12,39 @@ export interface WebSocketTransportOptions {
   /** Keepalive: ping this often; a peer that missed the previous pong is terminated. 0 disables. */
   pingIntervalMs: number;
   gate?: MessageGate;
+  /**
+   * The TCP (or TLS) socket under the WebSocket. With it, incoming messages are handled in
+   * bounded slices (see `budget`); without it (unit tests over a bare ws) one at a time as
+   * they arrive.
+   */
+  raw?: Duplex;
+  budget?: WebSocketBudget;
+}
+
+/** Per-connection work bounds; see lib/turn-budget.ts. */
+export interface WebSocketBudget {
+  /** Work units per event-loop turn: a message costs 1 plus 1 per `bytesPerUnit`. */
+  perTurn: number;
+  bytesPerUnit: number;
+  /** Waiting messages above which the socket stops being read (TCP holds the rest at the sender). */
+  maxQueued: number;
+  /** Unsent reply bytes above which no further message is handled until the client reads. */
+  maxOutputBytes: number;
+}
+
+/**
+ * Two messages a turn: one MCP request can cost ~20 ms on a Pi-class core (`tools/list` turns
+ * every tool's zod schema into JSON Schema; the reply is tens of kB), and everything a slice
+ * starts runs before the turn ends (the SDK's handlers settle in microtasks). A 1 MiB message
+ * (4 units) is a slice of its own. Refusals cost microseconds, and a turn with nothing else to
+ * do is short, so a flood is still drained at thousands of messages a second.
+ */
+export const DEFAULT_WEBSOCKET_BUDGET: WebSocketBudget = { perTurn: 2, bytesPerUnit: 256 * 1024, maxQueued: 256, maxOutputBytes: 1024 * 1024 };
+
+interface Incoming {
+  data: WebSocket.RawData;
+  isBinary: boolean;
+  bytes: number;
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -22,6 +57,13 @@ export const CLOSE_GOING_AWAY = 1001;
  * counted; the connection stays up, because one bad frame from a buggy client is not worth a
  * session. Oversized frames are refused by ws itself (maxPayload → close 1009) before they are
  * buffered whole.
+ *
+ * A flood from one client must not hold the daemon's event loop (NMEA arrivals are stamped on
+ * it): ws hands over every message of a TCP chunk at once, so they are queued and handled a
+ * bounded slice per turn, replies are not asked for while the client leaves its earlier ones
+ * unread, and a long queue stops reading the socket. Each message's JSON parse, validation
+ * and the SDK work it triggers (its handler's synchronous part and reply encoding) fall in the
+ * slice that handles it.
  */
 export class WebSocketServerTransport implements Transport {
   onclose?: () => void;
@@ -33,6 +75,7 @@ export class WebSocketServerTransport implements Transport {
   #closed = false;
   #alive = true;
   #pinger: NodeJS.Timeout | null = null;
+  #budget: TurnBudget<Incoming> | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -43,7 +86,33 @@ export class WebSocketServerTransport implements Transport {
     if (this.#started) throw new Error('WebSocketServerTransport already started');
     this.#started = true;
     const s = this.socket;
-    s.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    const raw = this.opts.raw;
+    if (raw) {
+      const b = this.opts.budget ?? DEFAULT_WEBSOCKET_BUDGET;
+      const budget = new TurnBudget<Incoming>(budgetedSocket(s, raw), (m) => this.#receive(m.data, m.isBinary), {
+        perTurn: b.perTurn,
+        maxQueued: b.maxQueued,
+        maxOutputBytes: b.maxOutputBytes,
+        weight: (m) => 1 + Math.floor(m.bytes / b.bytesPerUnit),
+      });
+      this.#budget = budget;
+      // ws emits every message of a TCP chunk synchronously. Pushed one by one, each would
+      // find the queue empty and be handled at once, so the slice would be the whole chunk:
+      // gather them and hand them over together once the chunk is parsed.
+      let arriving: Incoming[] = [];
+      s.on('message', (data, isBinary) => {
+        if (arriving.length === 0) {
+          queueMicrotask(() => {
+            const batch = arriving;
+            arriving = [];
+            budget.push(batch);
+          });
+        }
+        arriving.push({ data, isBinary, bytes: rawBytes(data) });
+      });
+    } else {
+      s.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    }
     s.on('pong', () => (this.#alive = true));
     s.on('error', (err) => this.onerror?.(err));
     s.on('close', () => this.#finish());
@@ -55,6 +124,16 @@ export class WebSocketServerTransport implements Transport {
       this.#pinger = setInterval(() => this.#keepalive(), this.opts.pingIntervalMs);
       this.#pinger.unref();
     }
+  }
+
+  /** Slices deferred, waits for the client to read, socket pauses (zeros without a raw socket). */
+  get budgetStats(): TurnBudgetStats {
+    return this.#budget ? { ...this.#budget.stats } : { deferredTurns: 0, outputWaits: 0, pauses: 0 };
+  }
+
+  /** Messages received and not yet handled. */
+  get pending(): number {
+    return this.#budget?.pending ?? 0;
   }
 
   send(message: JSONRPCMessage): Promise<void> {
@@ -144,6 +223,30 @@ export class WebSocketServerTransport implements Transport {
     this.#pinger = null;
     this.onclose?.();
   }
+}
+
+/**
+ * The WebSocket seen as the budget needs it: ws pauses and resumes its socket; unsent bytes are
+ * ws's own queue plus the socket's; 'drain' and 'close' come from the socket underneath.
+ */
+function budgetedSocket(ws: WebSocket, raw: Duplex): BudgetedSocket {
+  return {
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    get writableLength() {
+      return ws.bufferedAmount;
+    },
+    get destroyed() {
+      return raw.destroyed || ws.readyState !== WebSocket.OPEN;
+    },
+    once: (event, listener) => raw.once(event, listener),
+    off: (event, listener) => raw.off(event, listener),
+  };
+}
+
+function rawBytes(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
 function rawText(data: WebSocket.RawData): string {

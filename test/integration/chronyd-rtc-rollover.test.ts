@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
+import { hasChrony, hasSocat, playReceiver, until } from '../helpers/chronyd-lab.js';
+import { freeUdpPort } from '../helpers/ports.js';
+
+const WEEKS_MS = 1024 * 7 * 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A receiver date the release-date floor cannot correct: 1024 weeks (19.6 years) in the
+ * future, right time of day. The floor only moves dates forward, so this one passes it; the
+ * only clock that can tell is the RTC, which holds the right time (`rtc.model: simulated`, an
+ * in-memory RTC started from the system clock; the host clock is never touched). chronyd -x
+ * here has no other source, so the system clock does not count as synchronised and the RTC
+ * is the reference.
+ *
+ * Judged from chronyd's side (`log refclocks` records every sample it receives): no NMEA
+ * sample while the date is wrong; the `gnss-time-disagrees` alarm, status and MCP say why;
+ * once the receiver sends the right date, samples flow, none off by a second.
+ */
+t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd', { skip: hasChrony && hasSocat ? false : 'chronyd or socat not installed' }, async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freeUdpPort();
+  const sock = join(dir, 'nmea.sock');
+  const conf = join(dir, 'chrony.conf');
+  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, `logdir ${dir}`, 'log refclocks', ''].join('\n'));
+  const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  t.teardown(() => chronyd.kill('SIGKILL'));
+  await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
+  /** Offsets (s) of every NMEA sample chronyd logged. */
+  const nmeaOffsets = (): number[] => {
+    const file = join(dir, 'refclocks.log');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8').split('\n').flatMap((l) => {
+      const f = l.trim().split(/\s+/);
+      return f[2] === 'NMEA' ? [f[6], f[7]].map(Number).filter(Number.isFinite) : [];
+    });
+  };
+
+  const rx = await playReceiver();
+  rx.link.generator.labelShiftMs = WEEKS_MS;
+  t.teardown(() => rx.stop());
+  const d = new DaemonProcess(['run'], dir, {
+    STRATUM1D_GNSS__DEVICE: rx.pty.daemonSide,
+    STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
+    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
+    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
+    STRATUM1D_TIMEKEEPER__PPS__KIND: 'none',
+    STRATUM1D_RTC__MODEL: 'simulated',
+    STRATUM1D_RTC__READ_INTERVAL_S: '1',
+    STRATUM1D_RTC__SET_SYSTEM_CLOCK_AT_START: 'false',
+    STRATUM1D_ALARMS__RAISE_AFTER_S: '1',
+  });
+  t.teardown(() => d.stop('SIGKILL'));
+
+  const bad = await until(d, 'the label held against the RTC and found 1024 weeks ahead', (v) =>
+    v.gnss.trust.check?.verdict === 'disagrees' && v.gnss.trust.check.reference === 'RTC' && v.alarms.active.some((a) => a.id === 'gnss-time-disagrees'), 45_000);
+  t.equal(bad.gnss.trust.check?.rolloverWeeks, 0, 'the floor did not (could not) correct a future date');
+  t.notOk(bad.gnss.trust.timeValid, 'the receiver is not time-valid');
+  const alarm = bad.alarms.active.find((a) => a.id === 'gnss-time-disagrees')!;
+  t.match(alarm.message, /receiver date 20\d\d-\d\d-\d\d .*1024 weeks ahead of the RTC: GPS week rollover\?/, `the alarm says why: ${alarm.message}`);
+  await sleep(5000); // several more wrong epochs
+  const during = (await until(d, 'state', () => true)).timekeeper.feed.sockSent;
+  t.equal(during, 0, 'no SOCK sample was sent from the wrong label');
+  t.same(nmeaOffsets(), [], 'chronyd received no NMEA sample');
+  const text = await d.status();
+  t.match(text.stdout, /DISAGREES: receiver date .*GPS week rollover/, '`stratum1d status` shows it');
+
+  const mcp = new Client({ name: 'rtc-rollover-test', version: '0' });
+  await mcp.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--socket', d.socket], stderr: 'ignore' }));
+  t.teardown(() => mcp.close());
+  const gnss = await mcp.callTool({ name: 'get_gnss_status', arguments: {} });
+  t.match(JSON.stringify(gnss.structuredContent ?? gnss.content), /DISAGREES: receiver date .*1024 weeks ahead of the RTC/, 'MCP get_gnss_status shows it');
+
+  // The receiver is fixed (or the operator moved its pivot): the right date flows again.
+  rx.link.generator.labelShiftMs = 0;
+  const good = await until(d, 'the right date accepted against the RTC and samples sent', (v) =>
+    v.gnss.trust.timeValid && v.gnss.trust.check?.verdict === 'agrees' && v.gnss.trust.check.reference === 'RTC' && v.timekeeper.feed.sockSent >= 3, 45_000);
+  t.ok(good.timekeeper.feed.sockSent >= 3, `${good.timekeeper.feed.sockSent} samples sent`);
+  // Alarms clear after their debounce, not on the first good epoch.
+  await until(d, 'the gnss-time-disagrees alarm to clear', (v) => !v.alarms.active.some((a) => a.id === 'gnss-time-disagrees'), 45_000);
+  t.pass('the alarm cleared');
+  await eventually(() => (nmeaOffsets().length >= 3 ? true : undefined), 20_000, 'chronyd to log NMEA samples');
+  const worst = Math.max(...nmeaOffsets().map(Math.abs));
+  t.ok(worst < 1, `every NMEA sample chronyd logged is within a second (worst ${worst.toFixed(3)} s; the wrong label would be 619315200 s)`);
+});
