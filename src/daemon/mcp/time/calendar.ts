@@ -1,4 +1,5 @@
-import { canonicalZone, formatOffset, isDstAt, offsetSecondsAt, zoneAbbreviation } from './zones.js';
+import { systemTzDatabase, type TzDatabase } from './tz-database.js';
+import { formatOffset } from './zones.js';
 
 /**
  * One instant, every way a person or a program may want it. The instant is BigInt
@@ -30,6 +31,8 @@ export interface CalendarFields {
 
 export interface InstantView {
   zone: string;
+  /** The alias the caller named when it is not the zone's own name ("Europe/Kiev" for Europe/Kyiv), else null. */
+  alias: string | null;
   unixSeconds: number;
   nanos: number; // 0-999 999 999 within the second
   unixNs: string; // decimal string, exact
@@ -40,6 +43,8 @@ export interface InstantView {
   iso8601: string; // with nanoseconds and the zone's offset ("Z" in UTC)
   rfc3339: string; // whole seconds, the profile most parsers accept
   rfc2822: string; // e.g. "Sun, 01 Nov 2026 01:30:00 -0400"
+  /** Set when the offset has seconds (local mean time) and rfc3339/rfc2822 had to use the minute-rounded offset. */
+  offsetNote: string | null;
   calendar: CalendarFields;
 }
 
@@ -107,33 +112,52 @@ function dayOfYearOf(year: number, month: number, day: number): number {
   return n;
 }
 
-/** The instant `ns` seen in `zone` (an IANA name; throws UnknownTimeZone). */
-export function describeInstant(ns: bigint, zone = 'UTC'): InstantView {
-  const name = canonicalZone(zone);
+/**
+ * RFC 3339 (§5.6 time-numoffset) and RFC 2822 (§3.3 zone) offsets are whole minutes, but
+ * local mean time is not: Kathmandu was +05:41:16 until 1920. Writing the offset truncated
+ * (or the local time with a "+05:41") would name an instant 16 s away. So those two formats
+ * show the same instant at the offset rounded to the nearest minute (half a minute rounds
+ * away from zero): 1900-01-01T05:41:16+05:41:16 becomes 1900-01-01T05:41:00+05:41, which is
+ * exactly the same instant with a clock time shifted by the rounding. iso8601 and the
+ * calendar fields keep the true local mean time and the exact offset (±hh:mm:ss).
+ */
+export function rfcOffsetSeconds(offsetS: number): number {
+  return Math.sign(offsetS) * Math.round(Math.abs(offsetS) / 60) * 60;
+}
+
+/** The instant `ns` seen in `zone` (an IANA name or alias; throws UnknownTimeZone). */
+export function describeInstant(ns: bigint, zone = 'UTC', db: TzDatabase = systemTzDatabase()): InstantView {
+  const z = db.zone(zone);
   const { seconds, nanos } = splitNs(ns);
   // ECMAScript Dates span ±8.64e15 ms around 1970 (ECMA-262 §21.4.1.1); a zone offset may add a day.
   if (seconds > MAX_S || seconds < -MAX_S) throw new RangeError(`instant ${ns} ns is outside the representable range (±${MAX_S} s around 1970)`);
   const unixSeconds = Number(seconds);
-  const epochMs = unixSeconds * 1000;
-  const offsetS = offsetSecondsAt(name, epochMs);
+  const type = z.typeAt(unixSeconds);
+  const offsetS = type.utoff;
   const cal = fieldsOf(unixSeconds + offsetS, nanos);
-  const isUtc = name === 'UTC' || name === 'Etc/UTC';
-  const date = `${padYear(cal.year)}-${pad(cal.month)}-${pad(cal.day)}`;
-  const time = `${pad(cal.hour)}:${pad(cal.minute)}:${pad(cal.second)}`;
-  const off = isUtc ? 'Z' : formatOffset(offsetS);
+  const isUtc = z.name === 'UTC';
+  const date = (c: CalendarFields): string => `${padYear(c.year)}-${pad(c.month)}-${pad(c.day)}`;
+  const time = (c: CalendarFields): string => `${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}`;
+  const rfcOff = rfcOffsetSeconds(offsetS);
+  const rc = rfcOff === offsetS ? cal : fieldsOf(unixSeconds + rfcOff, nanos);
   return {
-    zone: name,
+    zone: z.name,
+    alias: z.alias,
     unixSeconds,
     nanos,
     unixNs: ns.toString(),
     utcOffset: formatOffset(offsetS),
     utcOffsetSeconds: offsetS,
-    dst: isDstAt(name, epochMs),
-    abbreviation: isUtc ? 'UTC' : zoneAbbreviation(name, epochMs),
-    iso8601: `${date}T${time}.${pad(nanos, 9)}${off}`,
-    rfc3339: `${date}T${time}${off}`,
+    dst: type.isdst,
+    abbreviation: type.abbr,
+    iso8601: `${date(cal)}T${time(cal)}.${pad(nanos, 9)}${isUtc ? 'Z' : formatOffset(offsetS)}`,
+    rfc3339: `${date(rc)}T${time(rc)}${isUtc ? 'Z' : formatOffset(rfcOff)}`,
     // RFC 2822 §3.3: day-of-week, day month year, time, and a numeric zone (+hhmm).
-    rfc2822: `${cal.weekday.slice(0, 3)}, ${pad(cal.day)} ${cal.monthName.slice(0, 3)} ${pad(cal.year, 4)} ${time} ${formatOffset(offsetS, false).slice(0, 5)}`,
+    rfc2822: `${rc.weekday.slice(0, 3)}, ${pad(rc.day)} ${rc.monthName.slice(0, 3)} ${pad(rc.year, 4)} ${time(rc)} ${formatOffset(rfcOff, false)}`,
+    offsetNote:
+      rfcOff === offsetS
+        ? null
+        : `the offset ${formatOffset(offsetS)} (${type.abbr}) has seconds, which RFC 3339 and RFC 2822 cannot write: they show the same instant at ${formatOffset(rfcOff)}, so their clock time is ${time(rc)} instead of ${time(cal)}`,
     calendar: cal,
   };
 }

@@ -21,6 +21,9 @@ const TOLERANCE_NS = 2n * MS;
 /** Tick detection gives up after this long (a frozen or fake Date.now()). */
 const SPIN_LIMIT_NS = 5n * MS;
 
+/** A pair of readings further apart than this was interrupted, so it does not mark the tick. */
+const TIGHT_READ_NS = 100_000n;
+
 export class WallClockNs {
   #anchor: { wallNs: bigint; hr: bigint } | null = null;
   readonly #src: WallClockSources;
@@ -48,14 +51,19 @@ export class WallClockNs {
   #reanchor(): void {
     this.anchors += 1;
     const start = this.#src.hrtime();
-    const first = this.#src.dateNow();
+    let first = this.#src.dateNow();
     for (;;) {
       const hr = this.#src.hrtime();
       const ms = this.#src.dateNow();
       if (ms !== first) {
-        // Date.now() just turned over: the wall time is ms.000 at (about) this monotonic reading.
-        this.#anchor = { wallNs: BigInt(ms) * MS, hr };
-        return;
+        // Date.now() just turned over: the wall time is ms.000 at (about) this monotonic reading —
+        // unless the thread was preempted between the two readings (a loaded machine), which
+        // would anchor the clock late by the preemption: then wait for the next tick.
+        if (this.#src.hrtime() - hr < TIGHT_READ_NS) {
+          this.#anchor = { wallNs: BigInt(ms) * MS, hr };
+          return;
+        }
+        first = ms;
       }
       if (hr - start > SPIN_LIMIT_NS) {
         // No tick seen: anchor mid-millisecond, off by at most half a millisecond.

@@ -1,99 +1,42 @@
+import type { LocalTimeType } from './posix-tz.js';
+import { systemTzDatabase, type TzDatabase } from './tz-database.js';
+
 /**
- * Time zones through the platform's IANA database (Intl, ECMA-402): no tz data of our own,
- * so the answers follow the tzdata that Node ships. Offsets are found by asking Intl for the
- * wall-clock fields of an instant and comparing them with UTC, which works for every zone
- * Intl knows, including historical offsets that are not whole minutes.
+ * Time zones as the operating system's tz database has them (see tz-database.ts): offsets,
+ * abbreviations and the DST flag are read from the zone's TZif file, never computed from
+ * Node's bundled ICU data or guessed. Functions take an optional database so that tests can
+ * point them at fixtures; the default is the system's.
  */
 
-export class UnknownTimeZone extends Error {
-  constructor(readonly zone: string) {
-    super(`unknown time zone "${zone}": use an IANA name such as "Europe/Berlin" or "America/New_York" (list_timezones shows them)`);
-    this.name = 'UnknownTimeZone';
-  }
+export { TimeZoneDataError, UnknownTimeZone } from './tz-database.js';
+
+/** The zone's canonical name ("utc" → "UTC", "Europe/Kiev" → "Europe/Kyiv"); throws UnknownTimeZone. */
+export function canonicalZone(zone: string, db: TzDatabase = systemTzDatabase()): string {
+  return db.resolveName(zone).name;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function fieldsFormatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        era: 'short',
-      });
-    } catch {
-      throw new UnknownTimeZone(zone);
-    }
-    // Bounded: zone names come from callers; a few hundred real ones exist.
-    if (formatters.size > 1000) formatters.clear();
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The zone's canonical IANA name ("utc" → "UTC"); throws UnknownTimeZone. */
-export function canonicalZone(zone: string): string {
-  return fieldsFormatter(zone).resolvedOptions().timeZone;
+/** Offset, isdst flag and abbreviation in `zone` at Unix second `unixSeconds`, exactly as the TZif file says. */
+export function localTypeAt(zone: string, unixSeconds: number, db: TzDatabase = systemTzDatabase()): LocalTimeType {
+  return db.zone(zone).typeAt(unixSeconds);
 }
 
 /** UTC offset in seconds (east positive) in `zone` at the instant `epochMs`. */
-export function offsetSecondsAt(zone: string, epochMs: number): number {
-  const wholeS = Math.floor(epochMs / 1000);
-  const parts = fieldsFormatter(zone).formatToParts(new Date(wholeS * 1000));
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
-  const era = parts.find((p) => p.type === 'era')?.value;
-  const year = era === 'BC' || era === 'B' ? 1 - get('year') : get('year');
-  const asUtc = Date.UTC(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  // Date.UTC maps years 0-99 to 1900-1999; repair that for the (rare) ancient instant.
-  const fixed = year >= 0 && year < 100 ? new Date(asUtc).setUTCFullYear(year) : asUtc;
-  return Math.round((fixed - wholeS * 1000) / 1000);
+export function offsetSecondsAt(zone: string, epochMs: number, db?: TzDatabase): number {
+  return localTypeAt(zone, Math.floor(epochMs / 1000), db).utoff;
 }
 
 /**
- * Daylight saving in effect: the offset is above the year's standard (smallest) offset,
- * taken from mid-January and mid-July so that both hemispheres are covered. tzdata's
- * negative DST (Europe/Dublin's winter) reaches Intl as summer +1, so it reads as usual.
+ * Daylight saving in effect: the TZif isdst flag. It is the tz database's own statement, so
+ * Ireland's winter (GMT, isdst=1: "negative DST", summer IST is the standard time), Morocco's
+ * Ramadan months and historical double summer times read as the database means them.
  */
-export function isDstAt(zone: string, epochMs: number): boolean {
-  const year = new Date(epochMs).getUTCFullYear();
-  const jan = offsetSecondsAt(zone, Date.UTC(year, 0, 15));
-  const jul = offsetSecondsAt(zone, Date.UTC(year, 6, 15));
-  return jan !== jul && offsetSecondsAt(zone, epochMs) > Math.min(jan, jul);
+export function isDstAt(zone: string, epochMs: number, db?: TzDatabase): boolean {
+  return localTypeAt(zone, Math.floor(epochMs / 1000), db).isdst;
 }
 
-/**
- * The zone's short name at that instant ("EST", "CEST", "IST"), or "GMT+9" where none is in
- * common use. CLDR gives a metazone abbreviation only in locales where it is customary
- * (CEST in en-GB, AEST in en-AU, IST in en-IN), so we ask those English locales in turn.
- */
-const ABBREVIATION_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ'];
-const abbreviationFormatters = new Map<string, Intl.DateTimeFormat>();
-
-export function zoneAbbreviation(zone: string, epochMs: number): string {
-  const name = canonicalZone(zone);
-  let fallback = zone;
-  for (const locale of ABBREVIATION_LOCALES) {
-    const key = `${locale}|${name}`;
-    let f = abbreviationFormatters.get(key);
-    if (!f) {
-      f = new Intl.DateTimeFormat(locale, { timeZone: name, timeZoneName: 'short' });
-      if (abbreviationFormatters.size > 5000) abbreviationFormatters.clear();
-      abbreviationFormatters.set(key, f);
-    }
-    const v = f.formatToParts(new Date(epochMs)).find((p) => p.type === 'timeZoneName')?.value;
-    if (!v) continue;
-    if (!/^(GMT|UTC)[+-−]/.test(v)) return v;
-    if (fallback === zone) fallback = v;
-  }
-  return fallback;
+/** The tz database's abbreviation ("EST", "IST", "-03", "LMT"). */
+export function zoneAbbreviation(zone: string, epochMs: number, db?: TzDatabase): string {
+  return localTypeAt(zone, Math.floor(epochMs / 1000), db).abbr;
 }
 
 /** "+05:30", "-04:00", "+00:00"; seconds appended only when a historical offset has them. */
@@ -107,10 +50,12 @@ export function formatOffset(offsetS: number, colon = true): string {
   return `${sign}${hh}${sep}${mm}${ss ? `${sep}${String(ss).padStart(2, '0')}` : ''}`;
 }
 
-/** Every IANA zone Intl supports (plus UTC), optionally filtered by a case-insensitive substring. */
-export function listZones(filter?: string): string[] {
-  const all = new Set<string>(Intl.supportedValuesOf('timeZone'));
-  all.add('UTC');
-  const needle = filter?.trim().toLowerCase();
-  return [...all].filter((z) => !needle || z.toLowerCase().includes(needle)).sort();
+/** Current zone names (plus UTC), optionally filtered by a case-insensitive substring. */
+export function listZones(filter?: string, db: TzDatabase = systemTzDatabase()): string[] {
+  return db.list(filter).zones;
+}
+
+/** Aliases (old or alternative names) matching the filter, with the zone each resolves to. */
+export function listAliases(filter?: string, db: TzDatabase = systemTzDatabase()): { alias: string; zone: string }[] {
+  return db.list(filter).aliases;
 }

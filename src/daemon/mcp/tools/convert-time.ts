@@ -1,7 +1,7 @@
 import { describeInstant, type InstantView } from '../time/calendar.js';
 import { InvalidLocalTime, resolveLocal } from '../time/local-time.js';
 import { BadTimestamp, parseTimestamp } from '../time/parse-timestamp.js';
-import { canonicalZone, formatOffset, UnknownTimeZone } from '../time/zones.js';
+import { canonicalZone, formatOffset, TimeZoneDataError, UnknownTimeZone } from '../time/zones.js';
 import { ToolFailure } from './tool-def.js';
 
 interface Converted {
@@ -47,7 +47,7 @@ export async function convertTime(timestamp: string | number, toZone: string, fr
         : `NONEXISTENT: ${wall} never happens in ${from} (the clocks skipped ${r.gapSeconds / 60} minutes forward); nearby readings: ${list}.`;
     return { structured: { status: r.kind, interpretedAs, result: null, candidates, gapSeconds: r.kind === 'nonexistent' ? r.gapSeconds : null }, text };
   } catch (err) {
-    if (err instanceof UnknownTimeZone || err instanceof BadTimestamp || err instanceof InvalidLocalTime || err instanceof RangeError) throw new ToolFailure(err.message);
+    if (err instanceof UnknownTimeZone || err instanceof TimeZoneDataError || err instanceof BadTimestamp || err instanceof InvalidLocalTime || err instanceof RangeError) throw new ToolFailure(err.message);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeInstant, type InstantView } from '../time/calendar.js';
 import { describeFormats, strftime, UnknownSpecifier } from '../time/strftime.js';
-import { listZones, UnknownTimeZone } from '../time/zones.js';
+import { listAliases, listZones, TimeZoneDataError, UnknownTimeZone } from '../time/zones.js';
 import { convertTime } from './convert-time.js';
 import { qualityDown, qualityFrom, stateOrDown, type TimeQuality } from './quality.js';
 import { candidateSchema, instantSchema, qualitySchema, TIMEZONE_ARG } from './time-schemas.js';
@@ -22,7 +22,7 @@ function instant(ns: bigint, zone: string): InstantView {
   try {
     return describeInstant(ns, zone);
   } catch (err) {
-    if (err instanceof UnknownTimeZone || err instanceof RangeError) throw new ToolFailure(err.message);
+    if (err instanceof UnknownTimeZone || err instanceof TimeZoneDataError || err instanceof RangeError) throw new ToolFailure(err.message);
     throw err;
   }
 }
@@ -68,7 +68,7 @@ const getNanos = defineTool({
 const getTimeFormatted = defineTool({
   name: 'get_time_formatted',
   title: 'Current time, formatted',
-  description: `The current time formatted with a strftime subset (C locale). Supported: ${describeFormats()}. Any other specifier is an error naming it.`,
+  description: `The current time formatted with C strftime conversions (C/POSIX locale, zone data from the system tz database). Supported: ${describeFormats()}. Any other conversion is an error naming it.`,
   input: z.strictObject({
     format: z.string().min(1).max(256).describe('strftime format, e.g. "%Y-%m-%d %H:%M:%S.%N %Z"'),
     timezone: TIMEZONE_ARG.optional().describe('IANA zone to format in; default UTC'),
@@ -89,25 +89,44 @@ const getTimeFormatted = defineTool({
 const getTimeWithTimezone = defineTool({
   name: 'get_time_with_timezone',
   title: 'Current time in a time zone',
-  description: 'The current time in an IANA time zone: local date and time, UTC offset, whether daylight saving time is in effect, and the zone abbreviation.',
+  description:
+    'The current time in an IANA time zone, from the system tz database (/usr/share/zoneinfo, as date, zdump and Python read it): local date and time, UTC offset, the abbreviation and the DST flag exactly as the database has them. Old names (aliases such as Europe/Kiev) are accepted and the answer names the zone they resolve to. RFC 3339 / RFC 2822 offsets are whole minutes: for a local-mean-time offset with seconds those fields show the same instant at the rounded offset, and offsetNote says so.',
   input: z.strictObject({ timezone: TIMEZONE_ARG }),
   output: instantSchema,
   async run(args, ctx) {
     const v = instant(ctx.nowNs(), args.timezone);
-    return { structured: v, text: `${v.iso8601} ${v.zone} (${v.abbreviation}, UTC${v.utcOffset}${v.dst ? ', daylight saving time' : ''})` };
+    const alias = v.alias ? ` [${v.alias} is an alias of ${v.zone}]` : '';
+    return { structured: v, text: `${v.iso8601} ${v.zone} (${v.abbreviation}, UTC${v.utcOffset}${v.dst ? ', daylight saving time' : ''})${alias}` };
   },
 });
 
 const listTimezones = defineTool({
   name: 'list_timezones',
   title: 'List time zones',
-  description: 'IANA time zone names known to this server, optionally filtered by a case-insensitive substring (e.g. "america", "berlin").',
+  description:
+    'Current IANA time zone names in the system tz database (tzdata.zi), optionally filtered by a case-insensitive substring (e.g. "america", "kyiv"). Old names are not listed as zones but as aliases, each with the zone it resolves to (e.g. Europe/Kiev → Europe/Kyiv); every tool accepts them.',
   input: z.strictObject({ filter: z.string().max(64).optional().describe('case-insensitive substring') }),
-  output: z.object({ count: z.number().int(), timezones: z.array(z.string()) }),
+  output: z.object({
+    count: z.number().int(),
+    timezones: z.array(z.string()),
+    aliases: z.array(z.object({ alias: z.string(), zone: z.string() })).describe('alias names matching the filter and the zone each resolves to'),
+  }),
   async run(args) {
-    const zones = listZones(args.filter);
-    const text = zones.length === 0 ? `no time zone matches "${args.filter}"` : `${zones.length} zones: ${zones.slice(0, 50).join(', ')}${zones.length > 50 ? ', …' : ''}`;
-    return { structured: { count: zones.length, timezones: zones }, text };
+    let zones: string[];
+    let aliases: { alias: string; zone: string }[];
+    try {
+      zones = listZones(args.filter);
+      aliases = listAliases(args.filter);
+    } catch (err) {
+      if (err instanceof TimeZoneDataError) throw new ToolFailure(err.message);
+      throw err;
+    }
+    const aliasText = aliases.length === 0 ? '' : `; aliases: ${aliases.slice(0, 20).map((a) => `${a.alias} → ${a.zone}`).join(', ')}${aliases.length > 20 ? ', …' : ''}`;
+    const text =
+      zones.length === 0 && aliases.length === 0
+        ? `no time zone matches "${args.filter}"`
+        : `${zones.length} zones: ${zones.slice(0, 50).join(', ')}${zones.length > 50 ? ', …' : ''}${aliasText}`;
+    return { structured: { count: zones.length, timezones: zones, aliases }, text };
   },
 });
 
@@ -115,7 +134,7 @@ const convert = defineTool({
   name: 'convert_time',
   title: 'Convert a time between zones',
   description:
-    'Converts a timestamp to another IANA zone. Accepts Unix seconds (a fraction allowed), milliseconds, microseconds or nanoseconds (told apart by magnitude; send nanoseconds as a string), or ISO 8601. An ISO time without an offset is a wall time in from_timezone (default UTC); if that wall time is ambiguous (clocks went back) or nonexistent (clocks went forward) the answer says so and lists both candidates instead of guessing.',
+    'Converts a timestamp to another IANA zone (zone data from the system tz database; old names such as Europe/Kiev are accepted and resolved). Accepts Unix seconds (a fraction allowed), milliseconds, microseconds or nanoseconds (told apart by magnitude; send nanoseconds as a string), or ISO 8601. An ISO time without an offset is a wall time in from_timezone (default UTC); if that wall time is ambiguous (clocks went back) or nonexistent (clocks went forward) the answer says so and lists both candidates instead of guessing.',
   input: z.strictObject({
     timestamp: z.union([z.string().min(1).max(64), z.number()]).describe('Unix s/ms/µs/ns, or ISO 8601 such as "2026-11-01T01:30:00"'),
     to_timezone: TIMEZONE_ARG,
