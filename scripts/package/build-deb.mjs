@@ -129,6 +129,8 @@ function buildArch(arch, version, common) {
     `nodejs (<< ${major + 1})`,
     'chrony | ntpsec',
     'systemd',
+    // The MCP time tools read the system's tz database (TZif files), as chrony's leapsectz does.
+    'tzdata',
     ...shlibDepends(join(root, APP, 'node_modules'), target),
   ];
   const deb = join(root, 'DEBIAN');

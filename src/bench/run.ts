@@ -6,6 +6,7 @@ import { benchGpsdecode } from './gpsdecode-bench.js';
 import { machineLine } from './machine.js';
 import { benchSockLatency } from './sock-latency.js';
 import { benchMcp } from './mcp-bench.js';
+import { benchFleetIngest, fleetRows, gitCommit } from './fleet-ingest.js';
 
 /**
  * `npm run bench`: figures, not pass/fail. Writes bench/results.md and the README's table.
@@ -16,11 +17,23 @@ const CORPUS = join(ROOT, '..', 'shared', 'fixtures', 'gpsd');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const f1 = (x: number) => x.toFixed(1);
 
+/** Fleet ingest (issue 10); BENCH_FLEET_DEVICES / BENCH_FLEET_SECONDS shrink it for a quick look. */
+const fleet = (log: (s: string) => void) =>
+  benchFleetIngest({ devices: Number(process.env.BENCH_FLEET_DEVICES ?? 5000), intervalS: 10, warmupS: 20, windowS: Number(process.env.BENCH_FLEET_SECONDS ?? 60), ceilingS: 10, log });
+
 async function main(): Promise<void> {
   const rows: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const machine = machineLine();
   log(`machine: ${machine}`);
+  if (process.argv[2] === 'fleet') {
+    // `node dist/bench/run.js fleet`: this benchmark alone, into bench/fleet-results.md.
+    const table = [`Measured ${new Date().toISOString().slice(0, 10)} at ${gitCommit(ROOT)} on: ${machine}`, '', '| what | stratum1d | reference |', '|---|---|---|', ...fleetRows(await fleet(log))].join('\n');
+    mkdirSync(join(ROOT, 'bench'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'fleet-results.md'), `# Fleet ingest benchmark\n\n${table}\n`);
+    process.stdout.write(`${table}\n`);
+    return;
+  }
 
   if (existsSync(CORPUS)) {
     const files = readdirSync(CORPUS)
@@ -64,6 +77,8 @@ async function main(): Promise<void> {
   log('start to READY=1: 5 runs');
   const ready = await benchReady(5);
   rows.push(`| start to READY=1, simulator mode (5 runs) | median ${Math.round(median(ready.readyMs))} ms (min ${Math.round(Math.min(...ready.readyMs))}, max ${Math.round(Math.max(...ready.readyMs))}) | SIGTERM to exit: median ${Math.round(median(ready.stopMs))} ms |`);
+
+  rows.push(...fleetRows(await fleet(log)));
 
   const table = [`Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}`, '', '| what | stratum1d | reference |', '|---|---|---|', ...rows].join('\n');
   mkdirSync(join(ROOT, 'bench'), { recursive: true });

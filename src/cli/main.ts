@@ -1,3 +1,4 @@
+import { loadRunnableConfig } from '../config/preflight.js';
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { renderConfigDoc } from '../config/config-doc.js';
 import { VERSION } from '../daemon/version.js';
@@ -26,6 +27,7 @@ commands:
   config apply [--dry-run]           validate with the real binary, install, restart, roll back on failure
   config doc                         print the configuration reference (Markdown)
   config example                     print a commented starting config.yaml (every key, its default)
+  collector [serve|add-device|...]   the fleet collector and its dashboard (see 'stratum1d collector --help')
   admin-run ACTION                   root side of the admin tools (run by stratum1d-admin@.service)
 
 Run 'stratum1d <command> --help' for a command's options.`;
@@ -61,6 +63,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'admin-run':
         return await (await import('./admin-run.js')).runAdminRun(rest, io);
+      case 'collector':
+        return await (await import('./collector.js')).runCollector(rest, io);
       case 'config':
         if (rest[0] === 'example') return (await import('./config-example.js')).runConfigExample(rest.slice(1), io);
         if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
@@ -97,7 +101,8 @@ function runConfig(argv: string[], io: CliIo): number {
     if (rest.length > 1) throw new UsageError('config check takes at most one FILE');
     const file = rest[0] ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : null);
     try {
-      loadConfig(file);
+      // The same checks as `run`: files the enabled parts need (TLS, fleet token) must be readable.
+      loadRunnableConfig(file);
     } catch (err) {
       if (err instanceof ConfigError) {
         io.stderr.write(`stratum1d: ${err.message}\n`);

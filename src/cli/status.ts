@@ -11,7 +11,8 @@ import { type CliIo, parseFlags, UsageError } from './flags.js';
 const HELP = `usage: stratum1d status [--json] [--socket PATH] [--config FILE]
 
 Prints the running daemon's state, read over its control socket
-(default: <runtime dir>/control.sock). --json prints the raw snapshot.
+(default: <runtime dir>/control.sock). --json prints {summary, state, fleet}: the raw snapshot, and its fleet uploader
+status (lastSeq, ackedSeq, backlog, lastError) at the top level.
 Exit status: 0 when the daemon answered, 69 when it could not be reached.`;
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
@@ -35,9 +36,9 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     }
     socket = clientSocketPath(config);
   }
-  let result: { summary: string; state: ApplianceState };
+  let result: { summary: string; state: ApplianceState; fleet?: ApplianceState['fleet'] };
   try {
-    result = (await controlCall(socket, 'status')) as { summary: string; state: ApplianceState };
+    result = (await controlCall(socket, 'status')) as typeof result;
   } catch (err) {
     // A service stopped by its configuration says so, rather than "cannot reach": that it
     // is not running is the point, and the record says why.
@@ -45,7 +46,8 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(record ? describeExitRecord(record) : `stratum1d: ${(err as Error).message}\n`);
     return 69; // EX_UNAVAILABLE
   }
-  if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  // `fleet` at the top level too (state.fleet), for scripts watching the uploader.
+  if (flags.json) io.stdout.write(`${JSON.stringify({ summary: result.summary, state: result.state, fleet: result.fleet ?? result.state.fleet ?? null })}\n`);
   else io.stdout.write(formatStatus(result.summary, result.state));
   return 0;
 }
@@ -83,6 +85,16 @@ export function formatStatus(summary: string, s: ApplianceState): string {
     ]);
   }
   if (s.pps.health) rows.push(['pps health', `${s.pps.health.condition}: ${s.pps.health.message}`]);
+  const fl = s.fleet;
+  if (fl?.enabled) {
+    rows.push([
+      'fleet',
+      `${fl.url}: seq ${fl.lastSeq}, acked ${fl.ackedSeq}, backlog ${fl.backlog}${fl.dropped ? `, ${fl.dropped} dropped by retention` : ''}` +
+        (fl.lastUploadAt !== null ? `, last upload ${new Date(fl.lastUploadAt).toISOString()}` : ', nothing uploaded yet') +
+        (fl.outboxError ? `; OUTBOX: ${fl.outboxError}` : '') +
+        (fl.lastError ? `; ${fl.consecutiveFailures} failures: ${fl.lastError}` : ''),
+    ]);
+  }
   rows.push(...timekeeperRows(s));
   const w = Math.max(...rows.map(([k]) => k.length));
   const why = s.timekeeper.explanations.length ? `\nexplanations:\n${s.timekeeper.explanations.map((e) => `  - ${e}`).join('\n')}\n` : '';

@@ -22,7 +22,7 @@ function unwrap(schema: AnySchema): { inner: AnySchema; defaultValue: unknown; d
     const def = s.def;
     if (def.type === 'default' || def.type === 'prefault') {
       if (defaultValue === undefined) defaultValue = def.defaultValue;
-    } else if (def.type !== 'optional') {
+    } else if (def.type !== 'optional' && def.type !== 'nullable') {
       break;
     }
     s = def.innerType as AnySchema;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { alarmsSchema } from './sections/alarms.js';
+import { fleetSchema } from './sections/fleet.js';
 import { gpsdSchema } from './sections/gpsd.js';
+import { httpSchema } from './sections/http.js';
 import { mcpSchema } from './sections/mcp.js';
 import { ppsSchema } from './sections/pps.js';
 import { holdoverSchema, rtcSchema } from './sections/rtc.js';
@@ -172,6 +174,8 @@ export const configSchema = z
     timekeeper: timekeeperSchema,
     gpsd: gpsdSchema,
     mcp: mcpSchema,
+    http: httpSchema,
+    fleet: fleetSchema,
     simulator: simulatorSchema,
     paths: pathsSchema,
     privileged: privilegedSchema,

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { loadConfig, ConfigError, EX_CONFIG } from '../config/load-config.js';
+import { ConfigError, EX_CONFIG } from '../config/load-config.js';
+import { loadRunnableConfig } from '../config/preflight.js';
 import { ppsTrackerOptions } from '../config/sections/pps.js';
 import { mkdirSync } from 'node:fs';
 import { controlSocketPath, runtimeDir, stateDir } from '../config/paths.js';
@@ -19,6 +20,8 @@ import { startGpsdExport, type GpsdExport } from './wiring-gpsd.js';
 import { startTimekeeperFeed } from './wiring-timekeeper.js';
 import { openHardwareRtc, systemClockAccess } from './wiring-rtc.js';
 import { startMcp } from './wiring-mcp.js';
+import { startHttp, type HttpWiring } from './wiring-http.js';
+import { startFleet } from './wiring-fleet.js';
 import { HoldoverMonitor } from './rtc/holdover-monitor.js';
 import { join } from 'node:path';
 import { VERSION } from './version.js';
@@ -32,6 +35,8 @@ export interface RunOptions {
 
 /** SIGTERM must finish well inside systemd's stop timeout; the issue asks for 2 s. */
 const STOP_BUDGET_MS = 1500;
+/** The fleet uploader's last attempt at shutdown, inside STOP_BUDGET_MS; what it cannot send stays in the outbox. */
+const FLEET_FLUSH_MS = 1000;
 
 /**
  * The only place that wires concrete drivers to services. Fails fast on startup problems
@@ -42,7 +47,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   let config: Config;
   try {
-    config = loadConfig(opts.configFile, env);
+    config = loadRunnableConfig(opts.configFile, env);
   } catch (err) {
     if (err instanceof ConfigError) {
       // One entry per line at error priority, so `journalctl -p err -u stratum1d` shows the key.
@@ -93,7 +98,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   );
 
   const control = new ControlServer(controlSocketPath(runtimeDir(config, env)), log.child({ service: 'control' }));
-  control.handle('status', () => ({ summary: summaryLine(store.snapshot), state: store.snapshot }));
+  control.handle('status', () => {
+    const s = store.snapshot;
+    return { summary: summaryLine(s), state: s, fleet: s.fleet };
+  });
   control.handle('ping', () => ({ pong: true, version: VERSION }));
   try {
     await control.start();
@@ -157,6 +165,24 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await Promise.allSettled([feed.stop(), gpsd?.stop(), control.stop()]);
     return 75;
   }
+  let http: HttpWiring | null;
+  try {
+    http = await startHttp({
+      config: config.http,
+      store,
+      stateDir: stateDirectory,
+      log: log.child({ service: 'http' }),
+      mcpStats: () => mcp.network?.stats() ?? null,
+      controlStats: () => control.stats,
+      gpsdStats: () => (gpsd ? gpsd.server.stats() : null),
+    });
+  } catch (err) {
+    log.error('cannot start the HTTP health/metrics endpoint (port taken? set http.listen, or http.listen: off)', { listen: config.http.listen, error: (err as Error).message });
+    await Promise.allSettled([mcp.stop(), feed.stop(), gpsd?.stop(), control.stop()]);
+    return 75;
+  }
+  // After the state directory exists (the outbox lives there); records daemon-start.
+  const fleet = startFleet({ config: config.fleet, store, stateDir: stateDirectory, log: log.child({ service: 'fleet' }), software: VERSION });
   await pps?.start();
   await rtc?.start();
   gnss.start();
@@ -194,7 +220,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       notifier.stopping();
       clearInterval(statusTimer);
       const deadline = new Promise((r) => setTimeout(r, STOP_BUDGET_MS).unref());
-      await Promise.race([Promise.allSettled([alarms.stop(), holdover.stop(), mcp.stop(), gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), feed.stop(), control.stop()]), deadline]);
+      await Promise.race([Promise.allSettled([alarms.stop(), holdover.stop(), mcp.stop(), http?.stop(), fleet.stop(FLEET_FLUSH_MS), gnss.stop(), pps?.stop(), rtc?.stop(), gpsd?.stop(), feed.stop(), control.stop()]), deadline]);
       notifier.stop();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
@@ -206,7 +232,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       notifier.reloading();
       let next: Config;
       try {
-        next = loadConfig(opts.configFile, env);
+        next = loadRunnableConfig(opts.configFile, env);
       } catch (err) {
         log.error('reload rejected, keeping the running configuration', { error: (err as Error).message });
         notifier.ready();
@@ -229,7 +255,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       } else {
         gnss.reconfigure(pipelineOptions(next), next.log.fixIntervalS);
       }
-      if (JSON.stringify(next) !== JSON.stringify(config)) alarms.noteConfigChanged();
+      if (JSON.stringify(next) !== JSON.stringify(config)) {
+        alarms.noteConfigChanged();
+        fleet.noteConfigChanged(opts.configFile ?? '(defaults)');
+      }
       void alarms.reconfigure(next.alarms, next.timekeeper.chrony.leapSecondsFile);
       config = next;
       log.info('configuration reloaded', { source: opts.configFile ?? '(defaults)' });

@@ -42,6 +42,8 @@ export class DaemonProcess {
       STRATUM1D_PATHS__STATE_DIR: join(this.dir, 'state'),
       // Tests run daemons side by side: never the shared gpsd port.
       STRATUM1D_GPSD__PORT: '0',
+      // Nor the shared health/metrics port (8471).
+      STRATUM1D_HTTP__LISTEN: '127.0.0.1:0',
     };
   }
 
@@ -60,7 +62,8 @@ export class DaemonProcess {
     });
   }
 
-  async waitForLog(match: (r: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  async waitForLog(match: (r: Record<string, unknown>) => boolean, timeoutMs = MIN_WAIT_MS): Promise<Record<string, unknown>> {
+    timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
     const start = Date.now();
     for (;;) {
       const hit = this.logs().find(match);
@@ -92,8 +95,16 @@ export class DaemonProcess {
   }
 }
 
-/** Polls `fn` until it returns a value (not undefined) or the time runs out. */
+/**
+ * Waits in these helpers are conditions, not timing goals: they return as soon as the condition
+ * holds, and the suite must pass on a 2-core machine at load 8+ with another suite beside it,
+ * where a daemon's start alone can take 10 s. So no wait gives up in under a minute.
+ */
+export const MIN_WAIT_MS = 60_000;
+
+/** Polls `fn` until it returns a value (not undefined) or the time runs out (at least MIN_WAIT_MS). */
 export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const start = Date.now();
   for (;;) {
     const v = await fn();

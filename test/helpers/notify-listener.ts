@@ -59,6 +59,8 @@ export class NotifyListener {
 
   /** Resolves once `count` messages match, rejects after `timeoutMs`. */
   async waitFor(match: (m: NotifyMessage) => boolean, count = 1, timeoutMs = 3000): Promise<NotifyMessage[]> {
+    // A condition, not a timing goal: on a loaded machine give it at least a minute.
+    timeoutMs = Math.max(timeoutMs, 60_000);
     const found = (): NotifyMessage[] => this.messages.filter(match);
     if (found().length >= count) return found();
     return new Promise((resolve, reject) => {

@@ -216,7 +216,10 @@ t.test('flooding both MCP transports: status answers, other clients are served, 
   await watcher;
   t.ok(samples.length > 10, `${samples.length} readings of chronyd's NMEA source across the flood`);
   const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
-  t.ok(Math.abs(worst.offsetS) < 0.2, `every NMEA sample chronyd reports within 200 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms)`);
+  // 0.4 s: PPS numbers a pulse by a label within 0.4 s of it; a label stamped late by a stall
+  // is seconds off. The drop bound (maxArrivalErrorS 0.2) is relative to recent arrivals, which a
+  // machine at load 10 also delays, so the bound on truth is looser than the bound on spread.
+  t.ok(Math.abs(worst.offsetS) < 0.4, `every NMEA sample chronyd reports within 400 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms)`);
   const feed = (await state())!.timekeeper.feed;
   t.ok(feed.sockSent! > sentBefore + 5, `chronyd kept getting samples: ${feed.sockSent! - sentBefore} sent since the flood began (${feed.stalledDropped ?? 0} dropped as stalled, worst ${feed.worstStallS ?? '-'} s)`);
 

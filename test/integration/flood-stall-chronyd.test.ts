@@ -116,7 +116,8 @@ t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receiv
 
   t.ok(samples.length > 20, `${samples.length} readings of chronyd's NMEA source`);
   const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
-  t.ok(Math.abs(worst.offsetS) < 0.2, `every NMEA sample within 200 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms); a late stamp would show seconds`);
+  // 0.4 s: PPS numbers a pulse by a label within 0.4 s of it; a late stamp would show seconds.
+  t.ok(Math.abs(worst.offsetS) < 0.4, `every NMEA sample within 400 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms); a late stamp would show seconds`);
   const stats = (await chronyc(port, 'sourcestats')).split('\n').find((l) => l.split(',')[0] === 'NMEA')?.split(',');
   t.ok(stats && Number(stats[7]) < 0.05, `chronyd's std dev over its NMEA samples ${stats ? (Number(stats[7]) * 1000).toFixed(2) : '?'} ms`);
   const after = await state();

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
+// Builds a package and runs lintian: minutes of CPU, more while another suite runs beside it.
+t.setTimeout(900_000);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const DEB = join(ROOT, 'out', `stratum1d_${VERSION}_amd64.deb`);
@@ -39,7 +41,7 @@ function ensurePackage(): void {
   if (r.code !== 0) throw new Error(`package build failed:\n${r.err}`);
 }
 
-t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.join(', ')}` : false, timeout: 600_000 }, async (t) => {
+t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.join(', ')}` : false, timeout: 900_000 }, async (t) => {
   ensurePackage();
 
   t.test('control fields and conffiles', async (t) => {
@@ -50,6 +52,7 @@ t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.joi
     const depends = field('Depends');
     t.match(depends, /nodejs \(>= 20\)/);
     t.match(depends, /chrony \| ntpsec/);
+    t.match(depends, /\btzdata\b/, 'the time tools read the system tz database');
     t.match(depends, /libc6 \(>= 2\.\d+\)/);
     t.match(depends, /libstdc\+\+6 \(>= \d+/);
     t.notMatch(depends, /adduser/, 'users come from systemd-sysusers');

@@ -60,6 +60,31 @@ export interface GapRow {
 /** Rolled-up telemetry for charts: `bucket` is the start of the bucket (appliance time). */
 export type Resolution = 'raw' | '1m' | '1h';
 
+// ── moving a whole store to another (`collector move`, move-store.ts; never used while serving) ──
+
+/** A device row as stored, removed devices included (their history and mark stay). */
+export interface DeviceExport extends DeviceRow {
+  /** null: revoked (removed), or a device whose copy is still in progress. */
+  tokenHash: string | null;
+  removed: boolean;
+}
+
+export interface UserExport {
+  name: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: number;
+}
+
+/**
+ * The row sets a move copies. Rollups are copied as they are (not rebuilt): a bucket whose raw
+ * records retention has already dropped could not be rebuilt. Rows of 'rollup-1m'/'rollup-1h'
+ * are TelemetryRows as telemetry() returns them for '1m'/'1h' (at = bucket start, seq = the
+ * highest seq merged, receivedAt = the newest receive time merged).
+ */
+export type TransferTable = 'telemetry' | 'events' | 'rollup-1m' | 'rollup-1h';
+export type TransferRow = TelemetryRow | EventRow;
+
 export interface FleetStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; safe to run from several processes at once. */
@@ -94,6 +119,29 @@ export interface FleetStore {
   userByName(name: string): Promise<{ name: string; passwordHash: string; role: Role } | null>;
   /** A secret shared by every collector on this database (signs dashboard sessions); created once. */
   sharedSecret(): Promise<string>;
+
+  // ── move (see TransferTable) ──
+  /** Every device (removed ones too) with its token hash, every user, and the shared secret if one was ever created (never creates it). */
+  exportIdentity(): Promise<{ devices: DeviceExport[]; users: UserExport[]; sharedSecret: string | null }>;
+  /** Rows held per table (every device, removed ones too). */
+  countRows(): Promise<Record<TransferTable | 'gapRuns', number>>;
+  /** Rows of one device whose key (seq; bucket start for rollups) is > after, ascending by key, at most limit. */
+  exportRows(table: TransferTable, device: string, after: number, limit: number): Promise<TransferRow[]>;
+  /**
+   * Inserts rows as given (receivedAt kept) for a device that exists (importDevice first); a row
+   * whose key is already there is skipped, so a repeated import is harmless. Telemetry is NOT
+   * queued for the rollups (they are copied too); it does update what latestTelemetry() returns.
+   * Returns the rows inserted.
+   */
+  importRows(table: TransferTable, rows: TransferRow[]): Promise<number>;
+  /** Gap runs as given; a run already there (device, from) is skipped. Returns the runs inserted. */
+  importGapRuns(rows: GapRow[]): Promise<number>;
+  /** Writes a device row exactly as given: inserted, or every field replaced when the name exists. */
+  importDevice(d: DeviceExport): Promise<void>;
+  /** Writes a user exactly as given (inserted or replaced). */
+  importUser(u: UserExport): Promise<void>;
+  /** Sets the shared secret (inserted or replaced: sessions signed with the old one end). */
+  importSharedSecret(secret: string): Promise<void>;
 }
 
 export class DeviceExistsError extends Error {}

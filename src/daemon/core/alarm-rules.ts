@@ -28,6 +28,8 @@ export const ALARM_RULES: readonly AlarmRule[] = [
   { id: 'leap-second-announced', debounce: 'normal', check: leapAnnounced },
   { id: 'leap-file-expiring', debounce: 'none', check: leapFileExpiring },
   { id: 'config-changed', debounce: 'none', check: configChanged },
+  { id: 'fleet-outbox-error', debounce: 'normal', check: fleetOutboxError },
+  { id: 'fleet-upload-failing', debounce: 'normal', check: fleetUploadFailing },
 ];
 
 /** Receivers report their antenna supervisor in `$GPTXT ... ANTSTATUS=OPEN|SHORT|OK` (u-blox, MediaTek). */
@@ -169,6 +171,24 @@ function leapFileExpiring(_s: ApplianceState, i: AlarmInputs): AlarmCondition | 
 function configChanged(_s: ApplianceState, i: AlarmInputs): AlarmCondition | null {
   if (i.configChangedAt === null || i.now - i.configChangedAt >= i.configChangedHoldMs) return null;
   return { severity: 'info', message: `configuration reloaded with changes at ${isoOrRaw(i.configChangedAt)}`, since: i.configChangedAt };
+}
+
+/** The outbox cannot be written (disk full, read-only): telemetry is held in memory, then lost. */
+function fleetOutboxError(s: ApplianceState): AlarmCondition | null {
+  const f = s.fleet;
+  if (!f?.enabled || f.outboxError === null) return null;
+  return { severity: 'major', message: `fleet outbox: ${f.outboxError}` };
+}
+
+/**
+ * Uploads keep failing. The outbox keeps everything meanwhile (within fleet.retention), so a
+ * short outage is a warning; a refused token never heals by itself, so it is major.
+ */
+function fleetUploadFailing(s: ApplianceState): AlarmCondition | null {
+  const f = s.fleet;
+  if (!f?.enabled || f.lastError === null || f.consecutiveFailures < 3) return null;
+  const severity = /\b401\b/.test(f.lastError) ? 'major' : 'warning';
+  return { severity, message: `fleet upload failing (${f.consecutiveFailures} attempts, ${f.backlog} records waiting): ${f.lastError}` };
 }
 
 function formatS(s: number): string {

@@ -109,8 +109,12 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
         .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' })
         .end(jsonRpcErrorBody(-32000, `too many concurrent requests for key ${g.holder.name} (${HTTP_MAX_IN_FLIGHT_PER_KEY} running, ${HTTP_MAX_WAITING_PER_KEY} waiting); retry after 1 s`));
       // Requests pipelined behind this one on the same connection were parsed with it and
-      // would each be refused in turn: cut the connection once this turn is over instead.
-      setImmediate(() => req.socket.destroy());
+      // would each be refused in turn: close the connection once this answer is out (end, not
+      // destroy: a destroy could discard the 503 still queued, and the client would see only a reset).
+      res.once('finish', () => {
+        req.socket.end();
+        setTimeout(() => req.socket.destroy(), 1000).unref();
+      });
     }
   };
   const server: Server = tls ? createHttpsServer({ cert: readFileSync(config.tls.cert!), key: readFileSync(config.tls.key!) }, onRequest) : createHttpServer(onRequest);

@@ -22,8 +22,28 @@ export function unknownTool(name: string): McpError {
   return new McpError(ErrorCode.InvalidParams, `unknown tool "${name}": tools/list names the tools this server has`, { tool: name });
 }
 
+/**
+ * Tool calls served by this process, for /metrics: `invalid` (unknown tool or bad arguments,
+ * answered -32602), `error` (an `isError` result: refused, failed, internal error) and `ok`.
+ * Per process: the daemon counts its network sessions; a `stratum1d mcp` bridge counts its own.
+ */
+export const toolCallCounts = { ok: 0, error: 0, invalid: 0 };
+
 /** Validates, checks the role, runs; throws McpError only for protocol-level mistakes. */
 export async function callTool(tools: ReadonlyMap<string, ToolDef>, name: string, rawArgs: unknown, ctx: ToolContext): Promise<CallToolResult> {
+  let result: CallToolResult;
+  try {
+    result = await callToolUncounted(tools, name, rawArgs, ctx);
+  } catch (err) {
+    toolCallCounts.invalid++;
+    throw err;
+  }
+  if (result.isError) toolCallCounts.error++;
+  else toolCallCounts.ok++;
+  return result;
+}
+
+async function callToolUncounted(tools: ReadonlyMap<string, ToolDef>, name: string, rawArgs: unknown, ctx: ToolContext): Promise<CallToolResult> {
   const tool = tools.get(name);
   if (!tool) throw unknownTool(name);
   const parsed = tool.input.safeParse(rawArgs ?? {});
