@@ -25,9 +25,12 @@ import { sampleProc } from './proc-sample.js';
  *   latency     round trip of each acknowledged batch as the appliance sees it (request
  *               written → Ack parsed), p50 / p99 / max
  *   ceilings    measured in the same run, same database file or cluster, collector stopped:
- *               `store.ingest()` in-process with one record per call (the collector's own
- *               transaction: mark + record), and a bare one-row INSERT per transaction into a
- *               plain table (the database's own limit at this durability)
+ *               `store.ingest()` in-process with one record per call from 64 callers at once
+ *               (the collector's own path: mark + record, group commit included), and a bare
+ *               one-row INSERT per transaction into a plain table (the database's own limit at
+ *               this durability when every row pays its own commit)
+ *   load        /proc/loadavg at both ends of the window and the CPU pressure (PSI some)
+ *               over it: this machine is shared, and the figures mean little without it
  */
 
 export interface FleetIngestResult {
@@ -50,11 +53,18 @@ export interface FleetIngestResult {
   collectorRssMiB: number;
   /** CPU of this process (the simulated fleet): is the load generator the bottleneck? */
   simulatorCpuPct: number;
-  /** Linux PSI `some avg60` of the CPU at the end of the window: others competing for the cores (null: no PSI). */
+  /** Linux PSI `some` of the CPU over the window (from its `total` counter): share of the time some runnable task waited for a core (null: no PSI). */
   cpuPressurePct: number | null;
+  /** /proc/loadavg (1, 5, 15 min) at the start and the end of the window. */
+  loadStart: string;
+  loadEnd: string;
+  run: number;
+  runs: number;
   ceilingStorePerS: number;
   ceilingRawPerS: number;
   ceilingConcurrency: number;
+  /** Concurrent callers of store.ingest() in its ceiling (group commit gathers them). */
+  storeCeilingCallers: number;
 }
 
 export interface FleetIngestOptions {
@@ -69,12 +79,21 @@ export interface FleetIngestOptions {
 const BIN = new URL('../../bin/stratum1d.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuPressure(): number | null {
+/** PSI `some total` of the CPU, µs (null: no PSI). */
+function cpuPressureTotalUs(): number | null {
   try {
-    const m = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    const m = /some avg10=[\d.]+ avg60=[\d.]+ avg300=[\d.]+ total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
+  }
+}
+
+function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
   }
 }
 
@@ -105,7 +124,10 @@ export function gitCommit(root: string): string {
   return `${head.stdout.trim()}${dirty ? ' + uncommitted changes' : ''}`;
 }
 
-async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions): Promise<FleetIngestResult> {
+/** Callers of store.ingest() at once in its ceiling: the way HTTP requests reach it under load. */
+const STORE_CEILING_CALLERS = 64;
+
+async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions, run: number, runs: number): Promise<FleetIngestResult> {
   const cleanup: Array<() => void | Promise<void>> = [];
   try {
     let db: string;
@@ -166,11 +188,11 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions)
     });
     await sleep(o.warmupS * 1000);
     const c = sim.counters;
-    const s0 = { stored: c.stored, lat: c.latenciesMs.length, backlog: sim.backlog(), proc: sampleProc(collector.pid!), cpu: process.cpuUsage(), t: performance.now() };
+    const s0 = { stored: c.stored, lat: c.latenciesMs.length, backlog: sim.backlog(), proc: sampleProc(collector.pid!), cpu: process.cpuUsage(), t: performance.now(), psi: cpuPressureTotalUs(), load: loadavg() };
     await sleep(o.windowS * 1000);
-    const s1 = { stored: c.stored, lat: c.latenciesMs.length, backlog: sim.backlog(), proc: sampleProc(collector.pid!), cpu: process.cpuUsage(s0.cpu), t: performance.now() };
+    const s1 = { stored: c.stored, lat: c.latenciesMs.length, backlog: sim.backlog(), proc: sampleProc(collector.pid!), cpu: process.cpuUsage(s0.cpu), t: performance.now(), psi: cpuPressureTotalUs(), load: loadavg() };
     const wallS = (s1.t - s0.t) / 1000;
-    const pressure = cpuPressure();
+    const pressure = s0.psi === null || s1.psi === null ? null : ((s1.psi - s0.psi) / 1e6 / wallS) * 100;
     const lat = c.latenciesMs.slice(s0.lat, s1.lat).sort((a, b) => a - b);
     await sim.stop(10_000);
     collector.kill('SIGTERM');
@@ -181,14 +203,15 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions)
     const rows = await store.devices();
     const concurrency = backend === 'postgres' ? 10 : 1;
     const record = sampleRecord(1);
-    // store.ingest(): one record per call, round-robin over the registered appliances.
+    // store.ingest(): one record per call, round-robin over the registered appliances, from
+    // STORE_CEILING_CALLERS callers at once (each appliance is only ever used by one caller).
     let n = 0;
     const next = new Map(rows.map((r) => [r.name, r.lastSeq + 1]));
     const deadline = performance.now() + o.ceilingS * 1000;
     const t0 = performance.now();
     await Promise.all(
-      Array.from({ length: concurrency }, async (_, w) => {
-        for (let i = w; performance.now() < deadline; i += concurrency) {
+      Array.from({ length: STORE_CEILING_CALLERS }, async (_, w) => {
+        for (let i = w; performance.now() < deadline; i += STORE_CEILING_CALLERS) {
           const name = names[i % names.length]!;
           const seq = next.get(name)!;
           next.set(name, seq + 1);
@@ -259,6 +282,11 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions)
       collectorCpuPct: ((s1.proc.cpuS - s0.proc.cpuS) / wallS) * 100,
       collectorRssMiB: s1.proc.rssKiB / 1024,
       cpuPressurePct: pressure,
+      loadStart: s0.load,
+      loadEnd: s1.load,
+      run,
+      runs,
+      storeCeilingCallers: STORE_CEILING_CALLERS,
       simulatorCpuPct: ((s1.cpu.user + s1.cpu.system) / 1e6 / wallS) * 100,
       ceilingStorePerS,
       ceilingRawPerS: raw,
@@ -269,10 +297,15 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions)
   }
 }
 
+/** BENCH_FLEET_RUNS (default 1) rounds, SQLite and PostgreSQL alternating within each. */
 export async function benchFleetIngest(o: FleetIngestOptions): Promise<FleetIngestResult[]> {
-  const out = [await runBackend('sqlite', o)];
-  if (postgresBin()) out.push(await runBackend('postgres', o));
-  else o.log('fleet postgres: skipped, no PostgreSQL binaries');
+  const runs = Math.max(1, Math.floor(Number(process.env.BENCH_FLEET_RUNS ?? 1)) || 1);
+  const out: FleetIngestResult[] = [];
+  for (let k = 1; k <= runs; k++) {
+    out.push(await runBackend('sqlite', o, k, runs));
+    if (postgresBin()) out.push(await runBackend('postgres', o, k, runs));
+    else o.log('fleet postgres: skipped, no PostgreSQL binaries');
+  }
   return out;
 }
 
@@ -286,10 +319,10 @@ export function fleetRows(results: FleetIngestResult[]): string[] {
     if (r.transportErrors) errs.push(`transport: ${r.transportErrors}`);
     const keeps = r.backlogEnd <= r.backlogStart + r.devices * 0.05 ? 'kept up' : `backlog grew ${r.backlogStart} → ${r.backlogEnd}`;
     return (
-      `| fleet ingest, ${r0(r.devices)} simulated appliances every ${r.intervalS} s over HTTP, collector on ${r.dbVersion}, ${Math.round(r.windowS)} s window ` +
+      `| fleet ingest${r.runs > 1 ? ` (run ${r.run}/${r.runs})` : ''}, ${r0(r.devices)} simulated appliances every ${r.intervalS} s over HTTP, collector on ${r.dbVersion}, ${Math.round(r.windowS)} s window ` +
       `| ${r0(r.sustainedPerS)} records/s sustained (offered ${r0(r.offeredPerS)}/s, ${keeps}); batch round trip p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, max ${ms(r.maxMs)} ms (${r0(r.batches)} batches); ` +
-      `collector CPU ${r.collectorCpuPct.toFixed(0)} %, RSS ${r.collectorRssMiB.toFixed(0)} MiB; simulator CPU ${r.simulatorCpuPct.toFixed(0)} %; CPU pressure (PSI some, 60 s) ${r.cpuPressurePct === null ? 'n/a' : `${r.cpuPressurePct.toFixed(0)} %`}; errors: ${errs.length ? errs.join(', ') : 'none'} ` +
-      `| same database, same run: \`store.ingest()\` one record per call ${r0(r.ceilingStorePerS)}/s, bare one-row INSERT per transaction ${r0(r.ceilingRawPerS)}/s (${r.ceilingConcurrency} writer${r.ceilingConcurrency > 1 ? 's' : ''}) |`
+      `collector CPU ${r.collectorCpuPct.toFixed(0)} %, RSS ${r.collectorRssMiB.toFixed(0)} MiB; simulator CPU ${r.simulatorCpuPct.toFixed(0)} %; machine load ${r.loadStart} → ${r.loadEnd}, CPU pressure over the window (PSI some) ${r.cpuPressurePct === null ? 'n/a' : `${r.cpuPressurePct.toFixed(0)} %`}; goal (sustain ${r0(r.offeredPerS)}/s, p99 < 1 s) ${r.p99Ms < 1000 && r.sustainedPerS >= r.offeredPerS * 0.98 && r.backlogEnd <= r.backlogStart + r.devices * 0.05 ? 'met' : 'missed'}; errors: ${errs.length ? errs.join(', ') : 'none'} ` +
+      `| same database, same run: \`store.ingest()\` one record per call, ${r.storeCeilingCallers} callers at once (group commit) ${r0(r.ceilingStorePerS)}/s, bare one-row INSERT per transaction ${r0(r.ceilingRawPerS)}/s (${r.ceilingConcurrency} writer${r.ceilingConcurrency > 1 ? 's' : ''}) |`
     );
   });
 }

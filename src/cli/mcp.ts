@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { clientSocketPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
@@ -9,6 +8,7 @@ import type { Caller } from '../daemon/mcp/appliance-api.js';
 import { hashKey } from '../daemon/mcp/auth/api-keys.js';
 import { ControlApi } from '../daemon/mcp/control-api.js';
 import type { McpServerFactory } from '../daemon/mcp/http/session-context.js';
+import { StdioJsonRpcTransport } from '../daemon/mcp/transports/stdio-transport.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
 
 const HELP = `usage: stratum1d mcp [--socket PATH] [--config FILE] [--read-only]
@@ -20,8 +20,9 @@ talking to the running daemon over its control socket. Nothing but protocol goes
 stdout; diagnostics go to stderr. With the daemon down the time tools still answer from
 this machine's clock and the health tools report the daemon as down.
 
-Whoever can open the control socket (owner, group stratum1d) gets the admin tools;
---read-only withholds them from this session.
+Role from your uid and groups, as the daemon reads them from the kernel: root and
+members of control.adminGroups (default stratum1d-admin) get the admin tools, members
+of group stratum1d the read-only ones; --read-only withholds admin tools from this session.
 
 hash-key reads an API key on stdin and prints the sha256 to put in mcp.keys[].sha256.`;
 
@@ -52,11 +53,18 @@ export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promi
     throw err;
   }
   const socket = (flags.socket as string | undefined) ?? clientSocketPath(config);
-  const caller: Caller = { id: `ssh:${currentUser()}`, role: flags['read-only'] ? 'read' : 'admin', transport: 'stdio' };
-  const server = deps.createServer(new ControlApi(socket), caller);
-  const transport = new StdioServerTransport(io.stdin as Readable, io.stdout as Writable, {
+  // Identity and role come from the daemon, which reads them from the kernel (SO_PEERCRED).
+  const api = new ControlApi(socket);
+  const caller: Caller = await api.whoami({ readOnly: flags['read-only'] === true, fallbackId: `ssh:${currentUser()}` });
+  const server = deps.createServer(api, caller);
+  // Each refused line at debug level (log.level or STRATUM1D_LOG__LEVEL); a summary by reason at the end.
+  const debug = (config?.log.level ?? process.env.STRATUM1D_LOG__LEVEL) === 'debug';
+  const transport = new StdioJsonRpcTransport(io.stdin as Readable, io.stdout as Writable, {
     // `mcp` joins the schema with this issue; read defensively until it is wired.
-    maxBufferSize: (config as { mcp?: McpConfig } | null)?.mcp?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE,
+    maxMessageBytes: (config as { mcp?: McpConfig } | null)?.mcp?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE,
+    onReject: debug
+      ? (r) => io.stderr.write(`stratum1d mcp: line ${r.line} rejected (${r.reason}): ${r.detail}${r.answered ? '' : ' [not answered]'}\n`)
+      : undefined,
   });
   transport.onerror = (err) => io.stderr.write(`stratum1d mcp: ${err.message}\n`);
   const closed = new Promise<void>((resolve) => {
@@ -74,6 +82,8 @@ export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promi
   io.stderr.write(`stratum1d mcp: serving on stdio as ${caller.id} (${caller.role}); daemon at ${socket}\n`);
   await closed;
   await server.close().catch(() => undefined);
+  const st = transport.stats;
+  if (st.rejected.total > 0) io.stderr.write(`stratum1d mcp: rejected ${st.rejected.total} of ${st.lines} lines: ${st.rejected.summary()}\n`);
   return 0;
 }
 

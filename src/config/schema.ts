@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alarmsSchema } from './sections/alarms.js';
+import { controlSchema } from './sections/control.js';
 import { fleetSchema } from './sections/fleet.js';
 import { gpsdSchema } from './sections/gpsd.js';
 import { httpSchema } from './sections/http.js';
@@ -174,6 +175,7 @@ export const configSchema = z
     timekeeper: timekeeperSchema,
     gpsd: gpsdSchema,
     mcp: mcpSchema,
+    control: controlSchema,
     http: httpSchema,
     fleet: fleetSchema,
     simulator: simulatorSchema,

@@ -16,8 +16,11 @@ const MAX_PENDING_IN_MEMORY = 1000;
 
 export interface FleetHandle {
   noteConfigChanged(source: string): void;
-  /** Records daemon-stop and the partial interval, then tries to send for at most `budgetMs`. */
-  stop(budgetMs: number): Promise<void>;
+  /**
+   * Records daemon-stop and the partial interval, then tries to send for at most `budgetMs`.
+   * `reload`: the fleet section changed on SIGHUP and a new uploader follows; no daemon-stop.
+   */
+  stop(budgetMs: number, why?: 'stop' | 'reload'): Promise<void>;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface FleetHandle {
  * start (outbox unwritable, collector unreachable, token refused) is a runtime condition shown
  * in state.fleet and the fleet alarms; the daemon keeps running.
  */
-export function startFleet(o: { config: FleetConfig; store: ApplianceStore; stateDir: string; log: Logger; software: string }): FleetHandle {
+export function startFleet(o: { config: FleetConfig; store: ApplianceStore; stateDir: string; log: Logger; software: string; why?: 'start' | 'reload' }): FleetHandle {
   const cfg = o.config;
   if (cfg.url === null) {
     o.store.update('fleet', initialFleetStatus(false, null));
@@ -132,7 +135,7 @@ export function startFleet(o: { config: FleetConfig; store: ApplianceStore; stat
   const timer = setInterval(housekeeping, cfg.intervalS * 1000);
   timer.unref();
 
-  recorder.event({ type: 'daemon-start', message: `stratum1d ${o.software} started` });
+  if (o.why !== 'reload') recorder.event({ type: 'daemon-start', message: `stratum1d ${o.software} started` });
   recorder.start();
   uploader.start();
   o.log.info('fleet reporting on', { url: shownUrl, intervalS: cfg.intervalS });
@@ -141,9 +144,9 @@ export function startFleet(o: { config: FleetConfig; store: ApplianceStore; stat
     noteConfigChanged(source: string) {
       recorder.event({ type: 'config-changed', message: `configuration reloaded with changes from ${source}`.slice(0, 1024) });
     },
-    async stop(budgetMs: number) {
+    async stop(budgetMs: number, why: 'stop' | 'reload' = 'stop') {
       clearInterval(timer);
-      recorder.event({ type: 'daemon-stop', message: 'stopping' });
+      recorder.event(why === 'reload' ? { type: 'config-changed', message: 'fleet settings changed: uploader restarted' } : { type: 'daemon-stop', message: 'stopping' });
       recorder.stop();
       await uploader!.stop(budgetMs);
       poster.close();

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import type { McpConfig } from '../config/sections/mcp.js';
 import type { ApplianceStore } from './core/appliance-state.js';
 import type { ControlServer } from './control/control-server.js';
 import type { Logger } from './logger.js';
 import { AuditStore } from './mcp/audit/audit-store.js';
 import { registerMcpControlMethods } from './mcp/control-methods.js';
-import { DaemonApi } from './mcp/daemon-api.js';
+import { DaemonApi, type DaemonApiDeps } from './mcp/daemon-api.js';
 import { startMcpNetwork, type McpNetwork } from './mcp/http/mcp-network.js';
 import { createMcpServer } from './mcp/server/create-server.js';
 import { applyRendered } from './timekeeper/apply/apply-config.js';
@@ -20,6 +21,14 @@ import { requestPrivileged } from './privileged/request-client.js';
 
 export interface McpWiring {
   network: McpNetwork | null;
+  /** The audit store, opened at its first use (so a daemon nobody audits never needs it). */
+  audit: DaemonApiDeps['audit'];
+  /**
+   * SIGHUP with a changed `mcp` section: the network listener is stopped (every open session
+   * and connection with it, so a removed key is refused from now on) and started on the new
+   * settings. If the new one cannot start, the old settings are started again and this rejects.
+   */
+  restartNetwork(config: McpConfig): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,12 +39,14 @@ export interface McpWiringDeps {
   store: ApplianceStore;
   control: ControlServer;
   stateDir: string;
-  calibration: NmeaCalibrationService | null;
+  calibration: Pick<NmeaCalibrationService, 'calibrateNow'> | null;
   setRtcFromSystem: (() => Promise<Record<string, unknown> | void>) | null;
   daemonManagesRtc: boolean;
   /** Where the control socket lives: privileged requests go to its `admin/` unless configured. */
   runtimeDir: string;
   log: Logger;
+  /** What `get_config` shows; default `config()`. The lifecycle adds the keys waiting for a restart. */
+  configView?: () => unknown;
 }
 
 /**
@@ -44,7 +55,8 @@ export interface McpWiringDeps {
  * over WebSocket and Streamable HTTP. Binding the port fails fast at startup.
  */
 export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
-  const audit = new AuditStore(join(d.stateDir, 'stratum1d.db'));
+  const lazy = lazyAuditStore(join(d.stateDir, 'stratum1d.db'), d.log);
+  const audit = lazy.store;
   const facts = () => gatherFacts(d.config(), { configSource: d.configSource, daemonManagesRtc: d.daemonManagesRtc, env: d.env });
   const target = () => {
     const c = d.config();
@@ -89,7 +101,7 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
       : d.setRtcFromSystem;
   const api = new DaemonApi({
     store: d.store,
-    config: d.config,
+    config: d.configView ?? d.config,
     timekeeper:
       kind() === null
         ? null
@@ -113,23 +125,84 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
     audit,
     onAuditError: (e) => d.log.warn('MCP audit write failed', { error: e.message }),
   });
+  // Roles on the control socket come from the caller's groups (SO_PEERCRED); main.ts may move this next to the ControlServer.
+  d.control.access.configure(d.config().control, (name, key) => d.log.info('control socket group does not exist; it grants nothing', { key: `control.${key}`, group: name }));
   registerMcpControlMethods(d.control, api);
   let network: McpNetwork | null = null;
-  const mcp = d.config().mcp;
-  if (mcp.enabled) {
-    try {
-      network = await startMcpNetwork({ config: mcp, apiFor: () => api, createServer: createMcpServer, log: d.log });
-    } catch (err) {
-      audit.close();
-      throw err;
-    }
-    d.control.handle('mcp-stats', () => network?.stats());
+  const listen = async (mcp: McpConfig): Promise<McpNetwork | null> =>
+    mcp.enabled ? startMcpNetwork({ config: mcp, apiFor: () => api, createServer: createMcpServer, log: d.log }) : null;
+  let running = d.config().mcp;
+  try {
+    network = await listen(running);
+  } catch (err) {
+    lazy.close();
+    throw err;
   }
-  return {
+  d.control.handle('mcp-stats', () => network?.stats() ?? null);
+  const wiring: McpWiring = {
     network,
+    audit,
+    async restartNetwork(next) {
+      await network?.stop();
+      network = wiring.network = null;
+      try {
+        network = wiring.network = await listen(next);
+        running = next;
+      } catch (err) {
+        d.log.error('MCP network did not start on the new settings; starting it again on the running ones', { error: (err as Error).message });
+        network = wiring.network = await listen(running).catch((e: Error) => {
+          d.log.error('MCP network could not be started again: MCP over the network is down until a restart', { error: e.message });
+          return null;
+        });
+        throw err;
+      }
+    },
     async stop() {
       await network?.stop();
-      audit.close();
+      lazy.close();
+    },
+  };
+  return wiring;
+}
+
+/**
+ * The SQLite audit store behind a stand-in that opens it on first use. MCP disabled and the
+ * stdio bridge unused: the file is never opened, so an unwritable or broken state database
+ * cannot stop a daemon that does not need it. When it cannot be opened, each use fails with
+ * the reason (admin actions still run; DaemonApi counts the failed audit write) and it is
+ * tried again on the next use.
+ */
+function lazyAuditStore(path: string, log: Logger): { store: DaemonApiDeps['audit']; close(): void } {
+  let opened: AuditStore | null = null;
+  let lastError: string | null = null;
+  const open = (): AuditStore => {
+    if (opened) return opened;
+    try {
+      opened = new AuditStore(path);
+      lastError = null;
+      return opened;
+    } catch (err) {
+      const msg = `MCP audit store ${path} cannot be opened: ${(err as Error).message}`;
+      if (msg !== lastError) log.error('MCP audit store unavailable', { path, error: (err as Error).message });
+      lastError = msg;
+      throw new Error(msg);
+    }
+  };
+  // A Proxy, so methods added to the store later are forwarded without touching this file.
+  const store = new Proxy({} as DaemonApiDeps['audit'], {
+    get(_t, prop) {
+      if (prop === 'then') return undefined; // not a promise
+      return (...args: unknown[]) => {
+        const s = open() as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return s[prop]!.apply(s, args);
+      };
+    },
+  });
+  return {
+    store,
+    close() {
+      opened?.close();
+      opened = null;
     },
   };
 }

@@ -1,18 +1,16 @@
+import { seededRandom } from '../../src/lib/seeded-random.js';
+
 /** mulberry32: a small seeded PRNG, so a failing fuzz case can be replayed from its seed. */
 export class Prng {
-  #s: number;
+  readonly #uniform: () => number;
 
   constructor(seed: number) {
-    this.#s = seed >>> 0;
+    this.#uniform = seededRandom(seed);
   }
 
   /** [0, 1) */
   next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let x = this.#s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    return this.#uniform();
   }
 
   /** Integer in [lo, hi]. */

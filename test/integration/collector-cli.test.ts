@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import { eventRecord, telemetryRecord } from '../helpers/fleet-store-conformance.js';
 import type { WireRecord } from '../../src/fleet-wire/schema.js';
+import { CollectorProcess, serveArgv } from '../helpers/collector-process.js';
 
 /**
  * The built `stratum1d collector` as operators run it: real processes, a real SQLite file, real
@@ -26,39 +27,6 @@ function cli(args: string[], input = ''): { code: number; stdout: string; stderr
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-class Serve {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  readonly url: Promise<string>;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'collector', 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    let found: (u: string) => void;
-    let failed: (e: Error) => void;
-    this.url = new Promise((res, rej) => ((found = res), (failed = rej)));
-    this.child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      buf += c;
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const l of parts) {
-        this.lines.push(l);
-        try {
-          const j = JSON.parse(l) as { msg?: string; url?: string };
-          if (j.msg === 'collector listening' && j.url) found(j.url);
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    void this.exited.then((code) => failed(new Error(`serve exited ${code} before listening: ${this.lines.join('\n')}`)));
-  }
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
 
 interface Reply {
   status: number;
@@ -110,7 +78,7 @@ t.test('add-device, serve, ingest over HTTP, devices --json, metrics, remove-dev
   t.equal(dup.stdout, '', 'no token printed for a refused add');
   t.match(dup.stderr, /already exists/);
 
-  const serve = new Serve(['--db', db, '--listen', '127.0.0.1:0', '--interval', '10']);
+  const serve = new CollectorProcess(serveArgv(['--db', db, '--listen', '127.0.0.1:0', '--interval', '10']));
   t.teardown(() => serve.stop());
   const base = await serve.url;
   t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -211,7 +179,7 @@ t.test('TLS with a self-signed certificate made by openssl', async (t) => {
   });
   const tlsDb = join(dir, 'tls.db');
   const token = cli(['add-device', 'pi-tls', '--db', tlsDb]).stdout.trim();
-  const serve = new Serve(['--db', tlsDb, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]);
+  const serve = new CollectorProcess(serveArgv(['--db', tlsDb, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]));
   t.teardown(() => serve.stop());
   const base = await serve.url;
   t.match(base, /^https:\/\//);

@@ -4,7 +4,6 @@
 import t from 'tap';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApplianceStore, initialState } from '../../src/daemon/core/appliance-state.js';
@@ -14,18 +13,12 @@ import { GnssService } from '../../src/daemon/gnss/gnss-service.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import { SimulatedGnssLink } from '../../src/drivers/sim/simulated-gnss-link.js';
 import { startPtyPair } from '../helpers/pty.js';
+import { freeTcpPort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Obj = Record<string, unknown>;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 const pty = await startPtyPair();
 t.teardown(() => pty.dispose());
@@ -66,7 +59,7 @@ const ours = new GpsdJsonServer({ listen: '127.0.0.1', port: 0, maxClients: 4, c
 attachGnssFeed(gnss, ours);
 const ourPort = (await ours.listen()).port;
 
-const gpsdPort = await freePort();
+const gpsdPort = await freeTcpPort();
 const gpsd: ChildProcess = spawn('gpsd', ['-N', '-n', '-b', '-S', String(gpsdPort), '-F', join(pty.dir, 'gpsd.sock'), DEVICE], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });

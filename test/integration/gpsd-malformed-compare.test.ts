@@ -6,20 +6,14 @@
 import t from 'tap';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GpsdJsonServer } from '../../src/daemon/exports/gpsd-json-server.js';
+import { freeTcpPort } from '../helpers/ports.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** Malformed or borderline requests, one per line (the newline is added). */
 const CORPUS: string[] = [
@@ -94,7 +88,7 @@ class Peer {
 
 const dir = mkdtempSync(join(tmpdir(), 'gpsd-malformed-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const gpsdPort = await freePort();
+const gpsdPort = await freeTcpPort();
 // No device: the request grammar does not depend on one. -N foreground, -F a control socket of our own.
 const gpsd: ChildProcess = spawn('gpsd', ['-N', '-S', String(gpsdPort), '-F', join(dir, 'gpsd.sock')], { stdio: ['ignore', 'ignore', 'pipe'] });
 t.teardown(() => gpsd.kill('SIGTERM'));

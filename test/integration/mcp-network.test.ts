@@ -25,6 +25,8 @@ const config = mcpSchema.parse({
   maxMessageBytes: 64 * 1024,
   // Generous enough for the other tests; 'slow' is spent on purpose below.
   rateLimit: { perSecond: 0.5, burst: 200 },
+  // These tests fail authentication on purpose, many times, from one address.
+  authFailures: { burst: 1000, perMinute: 6000 },
 });
 const api = new FakeApi();
 const net = await startMcpNetwork({ config, apiFor: () => api, createServer: testServer, log: createLogger({ level: 'error', format: 'json' }) });

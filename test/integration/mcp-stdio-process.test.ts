@@ -81,7 +81,7 @@ t.test('bad arguments → -32602 naming the field; unknown tool → error', asyn
   t.match(unknown.message, /no_such_tool/);
 });
 
-t.test('an admin call over stdio leaves an audit row as ssh:<user>, transport stdio', async (t) => {
+t.test('an admin call over stdio leaves an audit row as <user>(uid N) from the kernel, transport stdio', async (t) => {
   const r = (await client.callTool({ name: 'calibrate_nmea_offset', arguments: {} })) as Result;
   // A fresh simulator may not have enough samples: a failure is a legitimate, audited outcome,
   // but it must say why.
@@ -92,12 +92,12 @@ t.test('an admin call over stdio leaves an audit row as ssh:<user>, transport st
   const entries = (audit.structuredContent as { entries: Array<Record<string, unknown>> }).entries;
   const row = entries.find((e) => e.tool === 'calibrate_nmea_offset');
   t.ok(row, 'audit row written');
-  t.match(row, { caller: `ssh:${userInfo().username}`, role: 'admin', transport: 'stdio', ok: r.isError !== true, durationMs: Number });
+  t.match(row, { caller: `${userInfo().username}(uid ${process.getuid!()})`, uid: process.getuid!(), pid: Number, role: 'admin', transport: 'stdio', ok: r.isError !== true, durationMs: Number });
 });
 
 t.test('stdout carried only JSON-RPC; stderr carried diagnostics, no protocol', async (t) => {
   t.same(transportErrors.map((e) => e.message), [], 'the SDK reader saw nothing but JSON-RPC');
-  t.match(bridgeStderr, /serving on stdio as ssh:/);
+  t.match(bridgeStderr, /serving on stdio as \S+\(uid \d+\) \(admin\)/);
   t.notMatch(bridgeStderr, /"jsonrpc"/, 'no protocol on stderr');
 });
 

@@ -79,7 +79,8 @@ t.test('the bridge serves tools backed by the daemon over the control socket', a
   const r = await b.client.callTool({ name: 'restart_timekeeper', arguments: {} });
   t.equal(r.isError, true);
   t.match(text(r), /missing chrony: chronyd is not installed; fix: apt install chrony/, 'SubsystemMissing rebuilt on the bridge side');
-  t.match(api.calls.at(-1), { method: 'restart', caller: { id: `ssh:${userInfo().username}`, role: 'admin', transport: 'stdio' } });
+  // The daemon names the caller from the socket's peer credentials, not from what the bridge says.
+  t.match(api.calls.at(-1), { method: 'restart', caller: { id: `${userInfo().username}(uid ${process.getuid!()})`, uid: process.getuid!(), pid: Number, role: 'admin', transport: 'stdio' } });
   await b.client.close();
   t.equal(await b.exit, 0, 'end of stdin ends the bridge');
   for (const line of b.stdout().split('\n').filter(Boolean)) t.equal((JSON.parse(line) as { jsonrpc: string }).jsonrpc, '2.0');
@@ -105,7 +106,8 @@ t.test('with the daemon down, time tools answer and daemon tools say it is down'
 t.test('ControlApi: typed errors cross the socket; a read caller cannot run admin methods', async (t) => {
   const c = new ControlApi(control.path);
   await t.rejects(c.restartTimekeeper({ id: 'ssh:x', role: 'admin', transport: 'stdio' }), SubsystemMissing);
-  await t.rejects(c.calibrateNmeaOffset({ id: 'ssh:x', role: 'read', transport: 'stdio' }), /needs the admin role/);
+  // A caller may lower its own role (--read-only), never raise it: root here, refused as read.
+  await t.rejects(c.calibrateNmeaOffset({ id: 'ssh:x', role: 'read', transport: 'stdio' }), /requires the admin role/);
   t.same(await c.calibrateNmeaOffset({ id: 'ssh:x', role: 'admin', transport: 'websocket' }), { offsetS: 0.12 });
   t.equal(api.calls.at(-1)?.caller?.transport, 'stdio', 'the socket path is always recorded as stdio');
   t.equal((await c.auditLog(1)).length, 1);

@@ -81,11 +81,15 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
     await exited;
   });
 
-  // One NMEA epoch a second, labelled with this machine's clock and "arriving" 130 ms later;
-  // the calibrated delay (130 ms) goes into the clock stamp, as the SOCK feed does.
+  // One NMEA epoch a second, labelled with this machine's clock and "arriving" 130 ms later.
+  // The delay handed to the writer is 50 ms short of the real one, so the stamps claim this
+  // clock is 50 ms ahead of the labels: ntpd must measure -50 ms (ntpq's offset is the source
+  // minus the local clock). An exact delay would give 0 by construction and prove nothing.
+  const SKEW_S = 0.05;
   const timer = setInterval(() => {
     const now = Date.now();
-    writer.writeFix(fixNow(Math.floor((now - 130) / 1000) * 1000, now), { timeValid: true }, (now - Math.floor((now - 130) / 1000) * 1000) / 1000);
+    const label = Math.floor((now - 130) / 1000) * 1000;
+    writer.writeFix(fixNow(label, now), { timeValid: true }, (now - label) / 1000 - SKEW_S);
   }, 1000);
   t.teardown(() => clearInterval(timer));
 
@@ -114,6 +118,16 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
   t.equal(refid, '.NMEA.', `ntpq -p: ${row}`);
   t.equal(type, 'l', 'a local refclock');
   t.ok(parseInt(reach!, 8) > 0, `reach ${reach} (octal)`);
+
+  // ntpd's own measurement of the skew we wrote into the stamps (ntpq -p offset, ms).
+  const measured = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
+    const peers = await ntpqPeers(child.pid!);
+    const r = peers.split('\n').find((l) => l.slice(1).startsWith(`SHM(${unit})`));
+    const offset = r ? Number(r.slice(1).trim().split(/\s+/)[8]) : Number.NaN;
+    return Number.isFinite(offset) && offset !== 0 ? offset : undefined;
+  }, 30_000, `ntpq -p to show an offset for SHM(${unit})`);
+  t.ok(Math.abs(measured - -SKEW_S * 1000) < 20, `ntpd measures ${measured} ms for stamps written ${SKEW_S * 1000} ms ahead (expected -${SKEW_S * 1000} ± 20)`);
 });
 
 /** `ntpq -n -p` in the network namespace of the process `pid` (ntpd's). */

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import t from 'tap';
 import pg from 'pg';
 import type { WireRecord } from '../../src/fleet-wire/schema.js';
 import { eventRecord, telemetryRecord } from '../helpers/fleet-store-conformance.js';
 import { hasPostgres, startPostgres } from '../helpers/postgres-lab.js';
+import { CollectorProcess, serveArgv } from '../helpers/collector-process.js';
 
 /**
  * Two real `stratum1d collector serve` processes on one PostgreSQL database, an appliance's
@@ -26,39 +27,6 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-class Serve {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  readonly url: Promise<string>;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'collector', 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let buf = '';
-    let found!: (u: string) => void;
-    let failed!: (e: Error) => void;
-    this.url = new Promise((res, rej) => ((found = res), (failed = rej)));
-    this.child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      buf += c;
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const l of parts) {
-        this.lines.push(l);
-        try {
-          const j = JSON.parse(l) as { msg?: string; url?: string };
-          if (j.msg === 'collector listening' && j.url) found(j.url);
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    void this.exited.then((code) => failed(new Error(`serve exited ${code} before listening:\n${this.lines.join('\n')}`)));
-  }
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
 
 t.test('two collector processes on one database, one appliance sending overlapping batches to both', { skip }, async (t) => {
   const lab = await startPostgres(t);
@@ -69,7 +37,7 @@ t.test('two collector processes on one database, one appliance sending overlappi
 
   // Both start at once on a fresh schema-less database? add-device already migrated it; the
   // two servers start together anyway (migration finds the schema current).
-  const servers = [new Serve(['--db', url, '--listen', '127.0.0.1:0', '--no-dashboard', '--maintain-every', '1']), new Serve(['--db', url, '--listen', '127.0.0.1:0', '--no-dashboard', '--maintain-every', '1'])];
+  const servers = [new CollectorProcess(serveArgv(['--db', url, '--listen', '127.0.0.1:0', '--no-dashboard', '--maintain-every', '1'])), new CollectorProcess(serveArgv(['--db', url, '--listen', '127.0.0.1:0', '--no-dashboard', '--maintain-every', '1']))];
   t.teardown(async () => {
     for (const s of servers) await s.stop();
   });

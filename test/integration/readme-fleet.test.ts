@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -9,6 +9,7 @@ import t from 'tap';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { BIN, eventually } from '../helpers/daemon-process.js';
 import { hasPostgres, startPostgres } from '../helpers/postgres-lab.js';
+import { CollectorProcess } from '../helpers/collector-process.js';
 
 /**
  * The README's "Fleet" section, walked step by step with real processes: a collector on
@@ -81,40 +82,6 @@ function run(tpl: string, vals: Record<string, string>, opts: { input?: string; 
   });
 }
 
-/** `collector serve` as a process; resolves `url` from its "collector listening" log line. */
-class Serve {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  readonly url: Promise<string>;
-  constructor(argv: string[]) {
-    this.child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let buf = '';
-    let found!: (u: string) => void;
-    let failed!: (e: Error) => void;
-    this.url = new Promise((res, rej) => ((found = res), (failed = rej)));
-    this.child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      buf += c;
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const l of parts) {
-        if (this.lines.length < 2000) this.lines.push(l);
-        try {
-          const j = JSON.parse(l) as { msg?: string; url?: string };
-          if (j.msg === 'collector listening' && j.url) found(j.url);
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    void this.exited.then((code) => failed(new Error(`serve exited ${code} before listening:\n${this.lines.join('\n')}`)));
-  }
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -219,7 +186,7 @@ t.test('README Fleet walk-through: collector on SQLite, appliance, dashboard, mo
   const password = 'correct horse battery';
 
   // ── Run a collector ──
-  let collector = new Serve(argvOf(T.serve, { DB: db, LISTEN: listen }));
+  let collector = new CollectorProcess(argvOf(T.serve, { DB: db, LISTEN: listen }));
   t.teardown(() => collector.stop());
   const base = await collector.url;
   t.equal(base, `http://${listen}`);
@@ -336,7 +303,7 @@ t.test('README Fleet walk-through: collector on SQLite, appliance, dashboard, mo
     'the device on PostgreSQL: same mark, counters, lastSeen',
   );
 
-  collector = new Serve(argvOf(T.servePg, { URL: URL_, LISTEN: listen }));
+  collector = new CollectorProcess(argvOf(T.servePg, { URL: URL_, LISTEN: listen }));
   t.equal(await collector.url, base, 'serving on PostgreSQL at the same address');
 
   // The same daemon, same token, continues after the move: its backlog drains, the mark moves on.

@@ -1,23 +1,21 @@
+import { seededRandom } from '../../lib/seeded-random.js';
+
 /**
  * A seeded PRNG (mulberry32) with the few distributions the fleet simulator draws from, so a
  * simulated fleet is the same fleet every run with the same seed (demos look alike, a test
  * can assert plain values, a bench run is repeatable).
  */
 export class SeededRandom {
-  #s: number;
+  readonly #uniform: () => number;
   #spare: number | null = null;
 
   constructor(seed: number) {
-    this.#s = seed >>> 0;
+    this.#uniform = seededRandom(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let x = this.#s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    return this.#uniform();
   }
 
   uniform(lo: number, hi: number): number {

@@ -40,7 +40,7 @@ export const ROLLUPS = [
 ] as const;
 
 /** Pending keys merged per transaction: bounds one build step's memory and lock time. */
-export const ROLLUP_BATCH = 20_000;
+export const ROLLUP_BATCH = 5_000;
 
 function field(q: RollupQuantity, f: string): string {
   return `(body #>> '{${[...q.path, f].join(',')}}')::float8`;

@@ -19,6 +19,15 @@ import {
 } from './fleet-store.js';
 import { bucketStart, foldIntoBucket, ROLLUP_MS } from './rollup.js';
 import { migrate } from './sqlite-migrations.js';
+import { GroupCommit, type GroupCommitStats, type Outcome } from './group-commit.js';
+
+interface IngestJob {
+  device: string;
+  items: BatchItem[];
+  receivedAt: number;
+  software: string | null;
+}
+type IngestResult = IngestOutcome | { ahead: true; ackedSeq: number };
 
 /**
  * The embedded collector store: one SQLite file in WAL mode (readers — the dashboard — never
@@ -31,7 +40,7 @@ import { migrate } from './sqlite-migrations.js';
 
 const DAY = 86_400_000;
 /** Rollup queue rows folded per transaction: bounds how long maintain() holds the writer. */
-const ROLLUP_CHUNK = 2000;
+const ROLLUP_CHUNK = 500;
 
 export class StoreOpenError extends Error {
   override name = 'StoreOpenError';
@@ -91,6 +100,7 @@ export class SqliteStore implements FleetStore {
   }
 
   async close(): Promise<void> {
+    await this.#group.drain();
     if (this.#db.open) this.#db.close();
   }
 
@@ -127,44 +137,77 @@ export class SqliteStore implements FleetStore {
     }));
   }
 
+  /**
+   * Group commit (group-commit.ts): ingests that arrive within a couple of milliseconds share
+   * one IMMEDIATE transaction and so one fsync; each runs inside its own SAVEPOINT (a nested
+   * better-sqlite3 transaction), so one that throws is rolled back alone and the others still
+   * commit. Every promise resolves only after the shared COMMIT has returned, i.e. is on disk.
+   */
+  readonly #group = new GroupCommit<IngestJob, IngestResult>({
+    key: (j) => j.device,
+    windowMs: 2,
+    maxJobs: 512,
+    commit: async (jobs) => this.#commitGroup(jobs),
+  });
+
+  /** Groups committed so far (for the benchmark and tests). */
+  get groupStats(): Readonly<GroupCommitStats> {
+    return this.#group.stats;
+  }
+
   async ingest(device: string, items: BatchItem[], receivedAt: number, software: string | null): Promise<IngestOutcome | { ahead: true; ackedSeq: number }> {
+    return this.#group.submit({ device, items, receivedAt, software });
+  }
+
+  #commitGroup(jobs: IngestJob[]): Outcome<IngestResult>[] {
+    const one = this.#db.transaction((j: IngestJob) => this.#ingestOne(j));
     return this.#db
-      .transaction((): IngestOutcome | { ahead: true; ackedSeq: number } => {
-        const dev = this.#s.activeDevice.get(device) as { id: number; last_seq: number } | undefined;
-        if (!dev) throw new Error(`no active device ${device}`);
-        const mark = dev.last_seq;
-        if (items.length > 0 && items[0]!.from > mark + 1) return { ahead: true, ackedSeq: mark };
-        let stored = 0;
-        let duplicates = 0;
-        let gapsStored = 0;
-        for (const it of items) {
-          if (it.kind === 'record') {
-            if (it.from <= mark) {
-              duplicates++;
-              continue;
-            }
-            const r = it.record;
-            const body = JSON.stringify(r.body);
-            if (r.kind === 'telemetry') {
-              this.#s.insertTelemetry.run(dev.id, r.seq, r.at, receivedAt, body);
-              this.#s.insertPending.run(dev.id, r.seq);
-            } else {
-              this.#s.insertEvent.run(dev.id, r.seq, r.at, receivedAt, body);
-            }
-            stored++;
-          } else {
-            const from = Math.max(it.from, mark + 1);
-            duplicates += Math.max(0, Math.min(it.to, mark) - it.from + 1);
-            if (from > it.to) continue;
-            this.#s.insertGap.run(dev.id, from, it.to, it.gap.reason, receivedAt);
-            gapsStored += it.to - from + 1;
+      .transaction(() =>
+        jobs.map((j): Outcome<IngestResult> => {
+          try {
+            return { ok: true, value: one(j) };
+          } catch (error) {
+            return { ok: false, error };
           }
-        }
-        const last = items.length ? Math.max(mark, items[items.length - 1]!.to) : mark;
-        this.#s.advance.run(last, stored, gapsStored, receivedAt, software, dev.id);
-        return { ackedSeq: last, stored, duplicates, gapsStored };
-      })
+        }),
+      )
       .immediate();
+  }
+
+  #ingestOne({ device, items, receivedAt, software }: IngestJob): IngestResult {
+    const dev = this.#s.activeDevice.get(device) as { id: number; last_seq: number } | undefined;
+    if (!dev) throw new Error(`no active device ${device}`);
+    const mark = dev.last_seq;
+    if (items.length > 0 && items[0]!.from > mark + 1) return { ahead: true, ackedSeq: mark };
+    let stored = 0;
+    let duplicates = 0;
+    let gapsStored = 0;
+    for (const it of items) {
+      if (it.kind === 'record') {
+        if (it.from <= mark) {
+          duplicates++;
+          continue;
+        }
+        const r = it.record;
+        const body = JSON.stringify(r.body);
+        if (r.kind === 'telemetry') {
+          this.#s.insertTelemetry.run(dev.id, r.seq, r.at, receivedAt, body);
+          this.#s.insertPending.run(dev.id, r.seq);
+        } else {
+          this.#s.insertEvent.run(dev.id, r.seq, r.at, receivedAt, body);
+        }
+        stored++;
+      } else {
+        const from = Math.max(it.from, mark + 1);
+        duplicates += Math.max(0, Math.min(it.to, mark) - it.from + 1);
+        if (from > it.to) continue;
+        this.#s.insertGap.run(dev.id, from, it.to, it.gap.reason, receivedAt);
+        gapsStored += it.to - from + 1;
+      }
+    }
+    const last = items.length ? Math.max(mark, items[items.length - 1]!.to) : mark;
+    this.#s.advance.run(last, stored, gapsStored, receivedAt, software, dev.id);
+    return { ackedSeq: last, stored, duplicates, gapsStored };
   }
 
   async latestTelemetry(): Promise<TelemetryRow[]> {
@@ -192,25 +235,37 @@ export class SqliteStore implements FleetStore {
   }
 
   async maintain(now: number, retention: { rawDays: number; minuteDays: number; hourDays: number }): Promise<void> {
-    // Fold the queue first (its raw rows are still there), then apply retention.
+    // Fold the queue first (its raw rows are still there), then apply retention. In slices of
+    // ROLLUP_CHUNK records, yielding to the event loop between them: better-sqlite3 runs on the
+    // main thread, and a backlog of tens of thousands folded in one go would hold every ingest
+    // (and its ack) for seconds. Within a slice each bucket is read and written once.
     for (;;) {
       const done = this.#db
         .transaction(() => {
           const batch = this.#s.pending.all(ROLLUP_CHUNK) as { device_id: number; seq: number; at: number; received_at: number; body: string }[];
+          const buckets = new Map<string, { device: number; size: number; bucket: number; cur: { seq: number; body: TelemetryBody } | null; receivedAt: number }>();
           for (const p of batch) {
             const rec = { seq: p.seq, body: JSON.parse(p.body) as TelemetryBody };
             for (const size of [ROLLUP_MS['1m'], ROLLUP_MS['1h']]) {
               const bucket = bucketStart(p.at, size);
-              const prev = this.#s.rollupGet.get(p.device_id, size, bucket) as { seq: number; received_at: number; body: string } | undefined;
-              const next = foldIntoBucket(prev ? { seq: prev.seq, body: JSON.parse(prev.body) as TelemetryBody } : null, rec, size);
-              this.#s.rollupPut.run(p.device_id, size, bucket, next.seq, Math.max(prev?.received_at ?? 0, p.received_at), JSON.stringify(next.body));
+              const k = `${p.device_id}/${size}/${bucket}`;
+              let b = buckets.get(k);
+              if (!b) {
+                const prev = this.#s.rollupGet.get(p.device_id, size, bucket) as { seq: number; received_at: number; body: string } | undefined;
+                b = { device: p.device_id, size, bucket, cur: prev ? { seq: prev.seq, body: JSON.parse(prev.body) as TelemetryBody } : null, receivedAt: prev?.received_at ?? 0 };
+                buckets.set(k, b);
+              }
+              b.cur = foldIntoBucket(b.cur, rec, size);
+              b.receivedAt = Math.max(b.receivedAt, p.received_at);
             }
             this.#s.pendingDelete.run(p.device_id, p.seq);
           }
+          for (const b of buckets.values()) this.#s.rollupPut.run(b.device, b.size, b.bucket, b.cur!.seq, b.receivedAt, JSON.stringify(b.cur!.body));
           return batch.length < ROLLUP_CHUNK;
         })
         .immediate();
       if (done) break;
+      await new Promise<void>((r) => setImmediate(r));
     }
     this.#db
       .transaction(() => {

@@ -50,6 +50,20 @@ export const mcpSchema = z
       .default(1024 * 1024)
       .describe('Largest message accepted. Larger: WebSocket closed with 1009, HTTP 413.'),
     maxConnections: z.number().int().min(1).max(10_000).default(64).describe('Concurrent WebSocket connections plus HTTP sessions; more are refused (503).'),
+    maxConnectionsPerKey: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(16)
+      .describe('Of those, how many one API key may hold; more from that key are refused (HTTP 429), so one key cannot take every slot.'),
+    authFailures: z
+      .strictObject({
+        burst: z.number().int().min(1).max(1000).default(5).describe('Failed authentications (no key, unknown key, refused Origin) one remote address may make back to back.'),
+        perMinute: z.number().min(0.1).max(6000).default(10).describe('Rate at which an address earns failures back. With none left, its requests are answered 429 with Retry-After before the key is checked.'),
+      })
+      .prefault({})
+      .describe('Throttle on failed authentication per remote address. Failures are logged as one line per address per minute with counts, and counted in `mcp-stats` (`auth`).'),
     pingIntervalMs: z
       .number()
       .int()
@@ -62,8 +76,8 @@ export const mcpSchema = z
       .int()
       .min(10_000)
       .max(86_400_000)
-      .default(600_000)
-      .describe('A Streamable HTTP session unused this long is closed (clients that vanish without DELETE).'),
+      .default(60_000)
+      .describe('A Streamable HTTP session unused this long is closed (clients that vanish without DELETE); an open GET stream keeps it in use.'),
   })
   .prefault({})
   .describe('MCP over the network (stdio needs no settings).');

@@ -28,6 +28,7 @@ export const ALARM_RULES: readonly AlarmRule[] = [
   { id: 'leap-second-announced', debounce: 'normal', check: leapAnnounced },
   { id: 'leap-file-expiring', debounce: 'none', check: leapFileExpiring },
   { id: 'config-changed', debounce: 'none', check: configChanged },
+  { id: 'restart-needed', debounce: 'none', check: restartNeeded },
   { id: 'fleet-outbox-error', debounce: 'normal', check: fleetOutboxError },
   { id: 'fleet-upload-failing', debounce: 'normal', check: fleetUploadFailing },
 ];
@@ -171,6 +172,13 @@ function leapFileExpiring(_s: ApplianceState, i: AlarmInputs): AlarmCondition | 
 function configChanged(_s: ApplianceState, i: AlarmInputs): AlarmCondition | null {
   if (i.configChangedAt === null || i.now - i.configChangedAt >= i.configChangedHoldMs) return null;
   return { severity: 'info', message: `configuration reloaded with changes at ${isoOrRaw(i.configChangedAt)}`, since: i.configChangedAt };
+}
+
+/** A reload left keys on their old value (they need a restart): the file says one thing, the daemon runs another. */
+function restartNeeded(s: ApplianceState): AlarmCondition | null {
+  const p = s.reload?.pendingRestart ?? [];
+  if (p.length === 0) return null;
+  return { severity: 'warning', message: `restart needed: ${p.map((k) => k.key).join(', ')} changed in the configuration but still run${p.length === 1 ? 's' : ''} on the old value (systemctl restart stratum1d)` };
 }
 
 /** The outbox cannot be written (disk full, read-only): telemetry is held in memory, then lost. */

@@ -6,6 +6,7 @@ import { type AlarmsState, initialAlarmsState } from './alarm-types.js';
 import { initialHoldoverStatus, type HoldoverStatus } from './holdover.js';
 import type { DriftEstimate } from './rtc-drift.js';
 import { initialFleetStatus, type FleetStatus } from './fleet-status.js';
+import { initialReloadStatus, type ReloadStatus } from './reload-status.js';
 
 /**
  * The one in-memory model of the appliance. Services replace sections through
@@ -89,6 +90,8 @@ export interface ApplianceState {
   alarms: AlarmsState;
   holdover: HoldoverStatus;
   fleet: FleetStatus;
+  /** The last SIGHUP's outcome and the keys waiting for a restart (absent in hand-built test states). */
+  reload?: ReloadStatus;
 }
 
 export function initialState(init: {
@@ -144,6 +147,7 @@ export function initialState(init: {
     alarms: initialAlarmsState(),
     holdover: initialHoldoverStatus(init.holdoverBudgetS ?? 0.001),
     fleet: initialFleetStatus(false, null),
+    reload: initialReloadStatus(),
   };
 }
 
@@ -162,7 +166,7 @@ export class ApplianceStore {
   }
 
   /** Replaces one section; listeners see the new and the previous snapshot. */
-  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'alarms' | 'holdover' | 'fleet'>(section: K, patch: Partial<ApplianceState[K]>): void {
+  update<K extends 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'alarms' | 'holdover' | 'fleet' | 'reload'>(section: K, patch: Partial<ApplianceState[K]>): void {
     const prev = this.#state;
     const next = Object.freeze({ ...prev, [section]: Object.freeze({ ...prev[section], ...patch }) });
     this.#state = next;

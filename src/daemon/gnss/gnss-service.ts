@@ -71,6 +71,11 @@ export class GnssService extends EventEmitter<GnssServiceEvents> {
   }
 
   /** SIGHUP: decoder options may change without reopening the port. */
+  /** Only the routine fix log's period: keeps the pipeline (and the trust it has earned). */
+  setFixLogInterval(fixLogIntervalS: number): void {
+    this.#o.fixLogIntervalS = fixLogIntervalS;
+  }
+
   reconfigure(pipeline: NmeaPipelineOptions, fixLogIntervalS: number): void {
     this.#o.pipeline = pipeline;
     this.#o.fixLogIntervalS = fixLogIntervalS;

@@ -27,6 +27,9 @@ export interface Caller {
   id: string;
   role: 'read' | 'admin';
   transport: 'stdio' | 'websocket' | 'http';
+  /** stdio: the bridge process's uid and pid as the kernel reported them to the daemon (SO_PEERCRED). */
+  uid?: number;
+  pid?: number;
 }
 
 export interface AuditRecord {
@@ -40,6 +43,24 @@ export interface AuditRecord {
   ok: boolean;
   result: unknown;
   durationMs: number;
+  /** Kernel-reported uid/pid of a stdio caller; null on the network. */
+  uid?: number | null;
+  pid?: number | null;
+}
+
+/** Refusals of one caller for one tool within one minute (kept apart from the actions: audit-store.ts). */
+export interface RefusalRecord {
+  minute: number; // ms, start of the minute
+  caller: string;
+  role: string;
+  transport: string;
+  tool: string;
+  uid: number | null;
+  lastPid: number | null;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+  reason: string;
 }
 
 export interface ApplianceApi {
@@ -54,7 +75,10 @@ export interface ApplianceApi {
   restartTimekeeper(caller: Caller): Promise<unknown>;
   calibrateNmeaOffset(caller: Caller): Promise<unknown>;
   setRtcFromSystem(caller: Caller): Promise<unknown>;
+  /** Admin actions (run or failed), newest first; refusals are in refusalLog. */
   auditLog(limit: number): Promise<AuditRecord[]>;
+  /** Refusals per caller, tool and minute, newest first. */
+  refusalLog?(limit: number): Promise<RefusalRecord[]>;
   /**
    * Optional: the MCP layer refused an admin tool to this caller (a `read` key); the daemon
    * audits refusals too. Implementations that cannot write the log may leave it out.

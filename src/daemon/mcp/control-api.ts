@@ -1,6 +1,6 @@
 import { controlCall, ControlUnavailable } from '../control/control-client.js';
-import { DaemonDown, SubsystemMissing, type ApplianceApi, type AuditRecord, type Caller } from './appliance-api.js';
-import { MCP_CONTROL_METHODS as M, type Envelope } from './control-methods.js';
+import { DaemonDown, SubsystemMissing, type ApplianceApi, type AuditRecord, type Caller, type RefusalRecord } from './appliance-api.js';
+import { MCP_CONTROL_METHODS as M, type Envelope, type WhoAmI } from './control-methods.js';
 import type { ApplianceState } from '../core/appliance-state.js';
 
 /** Reads answer fast; admin actions may validate with chronyd and restart it. */
@@ -52,6 +52,30 @@ export class ControlApi implements ApplianceApi {
 
   auditLog(limit: number): Promise<AuditRecord[]> {
     return this.#call(M.auditLog, { limit }, READ_TIMEOUT_MS) as Promise<AuditRecord[]>;
+  }
+
+  refusalLog(limit: number): Promise<RefusalRecord[]> {
+    return this.#call(M.refusalLog, { limit }, READ_TIMEOUT_MS) as Promise<RefusalRecord[]>;
+  }
+
+  /** The daemon audits the refusal under the uid the kernel gives it for this process. */
+  async recordRefusal(caller: Caller, tool: string): Promise<void> {
+    await this.#call(M.recordRefusal, { tool, caller: { role: caller.role } }, READ_TIMEOUT_MS);
+  }
+
+  /**
+   * Who this bridge is to the daemon, and so which tools it lists: the daemon answers from the
+   * socket's peer credentials. `readOnly` can only lower the role. With the daemon down (or
+   * refusing this user) the session is read-only: admin tools could not run anyway.
+   */
+  async whoami(opts: { readOnly: boolean; fallbackId: string }): Promise<Caller & { note?: string }> {
+    const hint = { caller: { role: opts.readOnly ? 'read' : 'admin' } };
+    try {
+      const w = (await this.#call(M.whoami, hint, READ_TIMEOUT_MS)) as WhoAmI;
+      return { id: w.id, role: w.role, transport: 'stdio', uid: w.uid, pid: w.pid };
+    } catch (err) {
+      return { id: opts.fallbackId, role: 'read', transport: 'stdio', note: (err as Error).message };
+    }
   }
 
   /**

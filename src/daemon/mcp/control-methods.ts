@@ -1,4 +1,5 @@
 import type { ControlServer } from '../control/control-server.js';
+import { peerId, type Peer } from '../control/peer-identity.js';
 import { SubsystemMissing, type ApplianceApi, type Caller } from './appliance-api.js';
 
 /**
@@ -11,6 +12,7 @@ export type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error:
 export type WireError = { kind: 'SubsystemMissing'; subsystem: string; message: string; fix: string } | { kind: 'Forbidden' | 'BadRequest' | 'Error'; message: string };
 
 export const MCP_CONTROL_METHODS = {
+  whoami: 'mcp.whoami',
   state: 'mcp.state',
   config: 'mcp.config',
   renderTimekeeperConfig: 'mcp.renderTimekeeperConfig',
@@ -19,40 +21,96 @@ export const MCP_CONTROL_METHODS = {
   calibrateNmeaOffset: 'mcp.calibrateNmeaOffset',
   setRtcFromSystem: 'mcp.setRtcFromSystem',
   auditLog: 'mcp.auditLog',
+  refusalLog: 'mcp.refusalLog',
+  recordRefusal: 'mcp.recordRefusal',
 } as const;
 
-const ADMIN = ['applyTimekeeperConfig', 'restartTimekeeper', 'calibrateNmeaOffset', 'setRtcFromSystem'] as const;
+/** What `mcp.whoami` answers: the caller as the daemon sees it, which the bridge builds its server from. */
+export interface WhoAmI {
+  id: string;
+  role: 'read' | 'admin';
+  uid: number;
+  pid: number;
+  user: string | null;
+  because: string;
+}
+
+const ADMIN = {
+  applyTimekeeperConfig: 'apply_timekeeper_config',
+  restartTimekeeper: 'restart_timekeeper',
+  calibrateNmeaOffset: 'calibrate_nmea_offset',
+  setRtcFromSystem: 'set_rtc_from_system',
+} as const;
 
 class BadRequest extends Error {}
 class Forbidden extends Error {}
 
 /**
- * Anyone who can open the control socket (owner or group `stratum1d`, mode 0660) may call
- * these: the socket's file permissions are the access control, as for chronyc's command socket.
- * The caller id is the bridge's word (unix sockets carry no peer identity Node can read), so the
- * audit log records it as claimed; the transport is always stdio on this path.
+ * The caller is who the kernel says connected (SO_PEERCRED, control-access.ts), with the role
+ * its uid and groups give it. What the bridge claims in `params.caller` can only lower that
+ * role (`stratum1d mcp --read-only`); its id is never believed. Every admin method refused here
+ * is audited, as is every refusal the bridge reports (mcp.recordRefusal), with the real uid.
  */
 export function registerMcpControlMethods(control: ControlServer, api: ApplianceApi): void {
   const m = MCP_CONTROL_METHODS;
+  control.handle(m.whoami, (params, peer) => {
+    const c = callerOf(peer, params);
+    const who: WhoAmI = { id: c.id, role: c.role, uid: peer.uid, pid: peer.pid, user: peer.user, because: peer.because };
+    return { ok: true, value: who } satisfies Envelope;
+  });
   control.handle(m.state, () => wrap(() => api.state()));
   control.handle(m.config, () => wrap(() => api.config()));
   control.handle(m.renderTimekeeperConfig, () => wrap(() => api.renderTimekeeperConfig()));
-  for (const name of ADMIN) {
-    control.handle(m[name], (params) =>
-      wrap(() => {
-        const caller = callerFrom(params);
-        if (caller.role !== 'admin') throw new Forbidden(`${name} needs the admin role; caller ${caller.id} has ${caller.role}`);
-        return api[name](caller);
-      }),
-    );
+  for (const [method, tool] of Object.entries(ADMIN) as Array<[keyof typeof ADMIN, string]>) {
+    control.handle(m[method], (params, peer) => wrap(async () => api[method](await admin(api, tool, peer, params))));
   }
-  control.handle(m.auditLog, (params) =>
-    wrap(() => {
-      const limit = (params as { limit?: unknown } | undefined)?.limit ?? 50;
-      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new BadRequest('limit must be an integer from 1 to 10000');
-      return api.auditLog(limit);
+  control.handle(m.auditLog, (params, peer) =>
+    wrap(async () => {
+      await admin(api, 'get_audit_log', peer, params);
+      return api.auditLog(limitOf(params));
     }),
   );
+  control.handle(m.refusalLog, (params, peer) =>
+    wrap(async () => {
+      await admin(api, 'get_audit_log', peer, params);
+      return api.refusalLog ? api.refusalLog(limitOf(params)) : [];
+    }),
+  );
+  control.handle(m.recordRefusal, (params, peer) =>
+    wrap(async () => {
+      const tool = (params as { tool?: unknown } | undefined)?.tool;
+      if (typeof tool !== 'string' || !/^[a-z0-9_]{1,64}$/.test(tool)) throw new BadRequest('params.tool must be a tool name');
+      const c = callerOf(peer, params);
+      await api.recordRefusal?.(c, tool, {}, reasonFor(tool, c));
+      return null;
+    }),
+  );
+}
+
+/** The caller for an admin method, or a Forbidden after the refusal is audited. */
+async function admin(api: ApplianceApi, tool: string, peer: Peer, params: unknown): Promise<Caller> {
+  const c = callerOf(peer, params);
+  if (c.role === 'admin') return c;
+  const reason = reasonFor(tool, c);
+  await api.recordRefusal?.(c, tool, {}, reason);
+  throw new Forbidden(reason);
+}
+
+function reasonFor(tool: string, c: Caller): string {
+  return `${tool} requires the admin role; caller ${c.id} has the ${c.role} role`;
+}
+
+export function callerOf(peer: Peer, params: unknown): Caller {
+  const claimed = (params as { caller?: { role?: unknown } } | undefined)?.caller?.role;
+  // A peer without a role never reaches a handler (control-server.ts refuses it first).
+  const role = peer.role === 'admin' && claimed !== 'read' ? 'admin' : 'read';
+  return { id: peerId(peer), role, transport: 'stdio', uid: peer.uid, pid: peer.pid };
+}
+
+function limitOf(params: unknown): number {
+  const limit = (params as { limit?: unknown } | undefined)?.limit ?? 50;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new BadRequest('limit must be an integer from 1 to 10000');
+  return limit;
 }
 
 async function wrap(fn: () => Promise<unknown>): Promise<Envelope> {
@@ -69,11 +127,4 @@ export function toWire(err: unknown): WireError {
   if (err instanceof Forbidden) return { kind: 'Forbidden', message };
   if (err instanceof BadRequest) return { kind: 'BadRequest', message };
   return { kind: 'Error', message };
-}
-
-function callerFrom(params: unknown): Caller {
-  const c = (params as { caller?: unknown } | undefined)?.caller as Partial<Caller> | undefined;
-  if (!c || typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 128) throw new BadRequest('params.caller.id must be a non-empty string (at most 128 characters)');
-  if (c.role !== 'read' && c.role !== 'admin') throw new BadRequest('params.caller.role must be "read" or "admin"');
-  return { id: c.id, role: c.role, transport: 'stdio' };
 }

@@ -3,8 +3,8 @@ import type { NmeaOffsetEstimate } from '../core/timekeeper-types.js';
 import type { ApplyOutcome } from '../timekeeper/apply/apply-config.js';
 import type { ConfigPreview } from '../timekeeper/apply/preview.js';
 import type { CommandResult } from '../timekeeper/apply/run-command.js';
-import { type AdminResult, type ApplianceApi, type AuditRecord, type Caller, SubsystemMissing } from './appliance-api.js';
-import type { NewAuditRecord } from './audit/audit-store.js';
+import { type AdminResult, type ApplianceApi, type AuditRecord, type Caller, type RefusalRecord, SubsystemMissing } from './appliance-api.js';
+import type { NewAuditRecord, NewRefusal } from './audit/audit-store.js';
 import { redactSecrets } from './tools/redact.js';
 
 /**
@@ -30,7 +30,7 @@ export interface DaemonApiDeps {
   calibration: { calibrateNow(): Promise<NmeaOffsetEstimate | null> } | null;
   /** Writes the system time into the RTC; absent when there is no writable RTC. */
   setRtcFromSystem?: (() => Promise<Record<string, unknown> | void>) | null;
-  audit: { record(r: NewAuditRecord): number; recent(limit: number): AuditRecord[] };
+  audit: { record(r: NewAuditRecord): number; recent(limit: number): AuditRecord[]; recordRefusal(r: NewRefusal): void; recentRefusals(limit: number): RefusalRecord[] };
   /** Told when an audit row cannot be written (the action itself stands); counted in auditWriteFailures. */
   onAuditError?: (err: Error) => void;
   /** Monotonic ms for durations; default performance.now. */
@@ -122,8 +122,18 @@ export class DaemonApi implements ApplianceApi {
     return this.#d.audit.recent(limit);
   }
 
-  async recordRefusal(caller: Caller, tool: string, args: unknown, reason: string): Promise<void> {
-    this.#write(caller, tool, args, false, { refused: reason }, 0);
+  async refusalLog(limit: number): Promise<RefusalRecord[]> {
+    return this.#d.audit.recentRefusals(limit);
+  }
+
+  /** Refusals go to their own aggregated table (audit-store.ts), never among the admin actions. */
+  async recordRefusal(caller: Caller, tool: string, _args: unknown, reason: string): Promise<void> {
+    try {
+      this.#d.audit.recordRefusal({ caller: caller.id, role: caller.role, transport: caller.transport, tool, reason, uid: caller.uid ?? null, pid: caller.pid ?? null });
+    } catch (err) {
+      this.auditWriteFailures += 1;
+      this.#d.onAuditError?.(err as Error);
+    }
   }
 
   watch(listener: (state: ApplianceState) => void): () => void {
@@ -150,7 +160,18 @@ export class DaemonApi implements ApplianceApi {
 
   #write(caller: Caller, tool: string, args: unknown, ok: boolean, result: unknown, durationMs: number): void {
     try {
-      this.#d.audit.record({ caller: caller.id, role: caller.role, transport: caller.transport, tool, arguments: redactSecrets(args), ok, result: redactSecrets(result), durationMs: Math.round(durationMs * 1000) / 1000 });
+      this.#d.audit.record({
+        caller: caller.id,
+        role: caller.role,
+        transport: caller.transport,
+        tool,
+        arguments: redactSecrets(args),
+        ok,
+        result: redactSecrets(result),
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        uid: caller.uid ?? null,
+        pid: caller.pid ?? null,
+      });
     } catch (err) {
       // A full disk must not turn an applied config into an error report; the action stands.
       this.auditWriteFailures += 1;

@@ -43,6 +43,12 @@ export class HoldoverMonitor {
     tick();
   }
 
+  /** New budget/wander settings (SIGHUP); the holdover memory (entered when, frequency history) is kept. */
+  reconfigure(config: HoldoverSection): void {
+    this.o.config = config;
+    if (this.#unsubscribe) this.evaluate(this.o.store.snapshot);
+  }
+
   stop(): void {
     this.#unsubscribe?.();
     this.#timer?.();

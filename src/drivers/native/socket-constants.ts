@@ -12,6 +12,8 @@ export const SOCK_CLOEXEC = 0o2000000; // bits/socket_type.h, = O_CLOEXEC
 
 export const SOL_SOCKET = 1; // asm-generic/socket.h
 export const SO_PASSCRED = 16; // asm-generic/socket.h
+export const SO_PEERCRED = 17; // asm-generic/socket.h
+export const SO_PEERGROUPS = 59; // asm-generic/socket.h (Linux 4.13+)
 export const SCM_RIGHTS = 1; // bits/socket.h
 export const SCM_CREDENTIALS = 2; // bits/socket.h
 
@@ -26,3 +28,5 @@ export const EINTR = 4;
 export const EAGAIN = 11; // = EWOULDBLOCK on Linux
 export const ENAMETOOLONG = 36;
 export const EINVAL = 22;
+export const ERANGE = 34;
+export const ENOPROTOOPT = 92;

@@ -23,6 +23,34 @@ export const MIGRATIONS: readonly string[] = [
      duration_ms REAL NOT NULL
    );
    CREATE INDEX mcp_audit_at ON mcp_audit (at);`,
+  // 2: the caller's uid/pid as the kernel reported them (control socket; NULL on the network),
+  // and refusals kept apart, one row per caller, transport, tool and minute with a count, so a
+  // caller without the admin role cannot push admin actions out of the log by being refused.
+  // Refusal rows written by version 1 move over.
+  `ALTER TABLE mcp_audit ADD COLUMN uid INTEGER;
+   ALTER TABLE mcp_audit ADD COLUMN pid INTEGER;
+   CREATE TABLE mcp_audit_refusals (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     minute INTEGER NOT NULL,
+     caller TEXT NOT NULL,
+     role TEXT NOT NULL,
+     transport TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     uid INTEGER,
+     last_pid INTEGER,
+     count INTEGER NOT NULL,
+     first_at INTEGER NOT NULL,
+     last_at INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     UNIQUE (minute, caller, transport, tool)
+   );
+   CREATE INDEX mcp_audit_refusals_last ON mcp_audit_refusals (last_at);
+   INSERT INTO mcp_audit_refusals (minute, caller, role, transport, tool, count, first_at, last_at, reason)
+     SELECT (at / 60000) * 60000, caller, MAX(role), transport, tool, COUNT(*), MIN(at), MAX(at), MAX(refused)
+     FROM (SELECT *, CASE WHEN json_valid(result) THEN json_extract(result, '$.refused') END AS refused FROM mcp_audit)
+     WHERE refused IS NOT NULL
+     GROUP BY (at / 60000), caller, transport, tool;
+   DELETE FROM mcp_audit WHERE CASE WHEN json_valid(result) THEN json_extract(result, '$.refused') END IS NOT NULL;`,
 ];
 
 export class SchemaTooNew extends Error {

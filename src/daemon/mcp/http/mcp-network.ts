@@ -7,11 +7,12 @@ import type { McpConfig } from '../../../config/sections/mcp.js';
 import type { Logger } from '../../logger.js';
 import type { ApplianceApi, Caller } from '../appliance-api.js';
 import { KeyRing } from '../auth/api-keys.js';
+import { AuthThrottle } from '../auth/auth-throttle.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
 import { Admission } from './admission.js';
 import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
-import type { McpServerFactory, SessionContext } from './session-context.js';
+import { KeySlots, type McpServerFactory, type SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';
 
 export const MCP_PATH = '/mcp';
@@ -59,10 +60,18 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
     log,
     maxConnections: config.maxConnections,
     open: () => (ws?.size ?? 0) + (http?.size ?? 0),
+    slots: new KeySlots(config.maxConnectionsPerKey),
   };
+  const throttle = new AuthThrottle({ burst: config.authFailures.burst, perMinute: config.authFailures.perMinute, now: opts.now });
+  // One line per address per minute, with counts, instead of one per failed attempt.
+  const reportFailures = (): void => {
+    for (const f of throttle.drain()) log.warn('MCP authentication failures', { remote: f.address, failures: f.failures, throttled: f.throttled, lastReason: f.reason, windowS: 60 });
+  };
+  const reporter = setInterval(reportFailures, 60_000);
+  reporter.unref();
   ws = new WebSocketEndpoint(ctx, config);
   http = new StreamableSessions(ctx, config);
-  const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0 };
+  const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0, keyQuota: 0 };
   const admission = new Admission({ maxInFlight: HTTP_MAX_IN_FLIGHT_PER_KEY, maxWaiting: HTTP_MAX_WAITING_PER_KEY });
 
   const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
@@ -76,11 +85,10 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
       res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
       return;
     }
-    const g = guardRequest(req, keys, config.allowedOrigins);
+    const g = guardRequest(req, keys, config.allowedOrigins, throttle);
     if (!g.ok) {
       if (g.status === 401) refused.key++;
-      else refused.origin++;
-      log.warn('MCP HTTP request refused', { reason: g.reason, remote: req.socket.remoteAddress });
+      else if (g.status === 403) refused.origin++;
       res.writeHead(g.status, { 'content-type': 'application/json', ...g.headers }).end(JSON.stringify({ error: g.reason }));
       return;
     }
@@ -125,11 +133,10 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
       refused.path++;
       return refuseUpgrade(socket, 404);
     }
-    const g = guardRequest(req, keys, config.allowedOrigins);
+    const g = guardRequest(req, keys, config.allowedOrigins, throttle);
     if (!g.ok) {
       if (g.status === 401) refused.key++;
-      else refused.origin++;
-      log.warn('MCP WebSocket upgrade refused', { reason: g.reason, remote: req.socket.remoteAddress });
+      else if (g.status === 403) refused.origin++;
       return refuseUpgrade(socket, g.status, g.headers);
     }
     if (!ws!.offersSubprotocol(req)) {
@@ -140,6 +147,13 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
       refused.capacity++;
       return refuseUpgrade(socket, 503, { 'retry-after': '5' });
     }
+    if (!ctx.slots.tryTake(g.holder.name)) {
+      refused.keyQuota++;
+      return refuseUpgrade(socket, 429, { 'retry-after': '5' }, `key ${g.holder.name} already holds ${config.maxConnectionsPerKey} MCP connections/sessions (mcp.maxConnectionsPerKey)`);
+    }
+    // The slot is held as long as the TCP connection under the WebSocket lives.
+    const holder = g.holder.name;
+    socket.once('close', () => ctx.slots.release(holder));
     ws!.upgrade(req, socket, head, g.holder);
   });
 
@@ -158,8 +172,10 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
 
   return {
     address,
-    stats: () => ({ refused: { ...refused }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats }, rate: { ...limiter.stats } }),
+    stats: () => ({ refused: { ...refused }, auth: { ...throttle.stats, tracked: throttle.tracked }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats }, rate: { ...limiter.stats } }),
     async stop() {
+      clearInterval(reporter);
+      reportFailures();
       await Promise.allSettled([ws!.stop(), http!.stop()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

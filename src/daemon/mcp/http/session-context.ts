@@ -17,6 +17,40 @@ export interface SessionContext {
   /** WebSocket connections + HTTP sessions currently open, against `maxConnections`. */
   open(): number;
   maxConnections: number;
+  /** Connections + sessions per key, against `mcp.maxConnectionsPerKey`. */
+  slots: KeySlots;
+}
+
+/**
+ * How many of the shared connection slots each key holds. One key (a leaked read key, a
+ * runaway client) can take at most `perKey` of them, so it cannot lock every other key out.
+ */
+export class KeySlots {
+  readonly #held = new Map<string, number>();
+  refused = 0;
+
+  constructor(readonly perKey: number) {}
+
+  held(key: string): number {
+    return this.#held.get(key) ?? 0;
+  }
+
+  /** Takes a slot for `key`; false (counted) when the key already holds its share. */
+  tryTake(key: string): boolean {
+    const n = this.held(key);
+    if (n >= this.perKey) {
+      this.refused++;
+      return false;
+    }
+    this.#held.set(key, n + 1);
+    return true;
+  }
+
+  release(key: string): void {
+    const n = this.held(key) - 1;
+    if (n > 0) this.#held.set(key, n);
+    else this.#held.delete(key);
+  }
 }
 
 export function callerFor(holder: KeyHolder, transport: 'websocket' | 'http'): Caller {

@@ -29,7 +29,7 @@ interface Session {
 export class StreamableSessions {
   readonly #sessions = new Map<string, Session>();
   readonly #sweeper: NodeJS.Timeout;
-  readonly stats = { sessions: 0, oversized: 0, malformed: 0, rateLimited: 0, expired: 0, batchTooLarge: 0 };
+  readonly stats = { sessions: 0, oversized: 0, malformed: 0, rateLimited: 0, expired: 0, batchTooLarge: 0, keyQuota: 0 };
 
   constructor(
     private readonly ctx: SessionContext,
@@ -92,10 +92,30 @@ export class StreamableSessions {
     if (this.ctx.open() >= this.ctx.maxConnections) {
       return send(res, 503, jsonRpcErrorBody(ErrorCode.InternalError, `too many MCP sessions (mcp.maxConnections ${this.ctx.maxConnections})`), { 'retry-after': '5' });
     }
-    await this.#open(holder, req, res, body);
+    if (!this.ctx.slots.tryTake(holder.name)) {
+      this.stats.keyQuota++;
+      return send(
+        res,
+        429,
+        jsonRpcErrorBody(-32000, `key ${holder.name} already holds ${this.ctx.slots.perKey} MCP connections/sessions (mcp.maxConnectionsPerKey); close one (DELETE the session) or wait for an idle one to expire`),
+        { 'retry-after': '5' },
+      );
+    }
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.ctx.slots.release(holder.name);
+    };
+    try {
+      await this.#open(holder, req, res, body, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
-  async #open(holder: KeyHolder, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async #open(holder: KeyHolder, req: IncomingMessage, res: ServerResponse, body: unknown, release: () => void): Promise<void> {
     const caller = callerFor(holder, 'http');
     const server = this.ctx.createServer(this.ctx.apiFor(caller), caller);
     const session: Session = { transport: undefined as unknown as StreamableHTTPServerTransport, server, holder, lastSeen: Date.now(), inFlight: 0 };
@@ -116,10 +136,16 @@ export class StreamableSessions {
         this.#sessions.delete(id);
         this.ctx.log.info('MCP HTTP session closed', { key: holder.name, session: id });
       }
+      release();
       void server.close().catch(() => undefined);
     };
     await server.connect(transport);
     await this.#dispatch(session, req, res, body);
+    // An initialize the SDK refused opened no session: its slot goes back at once.
+    if (transport.sessionId === undefined || this.#sessions.get(transport.sessionId) !== session) {
+      release();
+      void server.close().catch(() => undefined);
+    }
   }
 
   async #dispatch(s: Session, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {

@@ -48,7 +48,8 @@ const setRtc = adminTool('set_rtc_from_system', 'Set RTC from system clock', 'Wr
 const auditLog = defineTool({
   name: 'get_audit_log',
   title: 'Audit log',
-  description: 'The most recent admin tool calls and refusals, newest first: who, which tool, arguments, result, duration. Admin role only.',
+  description:
+    'The most recent admin tool calls, newest first (who, uid for local callers, which tool, arguments, result, duration), and apart from them the refusals of admin tools to callers without the admin role, counted per caller, tool and minute. Admin role only.',
   input: z.strictObject({ limit: z.number().int().min(1).max(1000).default(20).describe('how many entries, newest first (1-1000, default 20)') }),
   output: z.object({
     entries: z.array(
@@ -63,15 +64,33 @@ const auditLog = defineTool({
         ok: z.boolean(),
         result: z.unknown(),
         durationMs: z.number(),
+        uid: z.number().nullable(),
+        pid: z.number().nullable(),
+      }),
+    ),
+    refusals: z.array(
+      z.object({
+        minute: z.string(),
+        caller: z.string(),
+        role: z.string(),
+        transport: z.string(),
+        tool: z.string(),
+        uid: z.number().nullable(),
+        count: z.number(),
+        lastAt: z.string(),
+        reason: z.string(),
       }),
     ),
   }),
   access: 'admin',
   async run(args, ctx) {
     const rows = await ctx.api.auditLog(args.limit);
-    const entries = rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
-    const text = entries.length === 0 ? 'the audit log is empty' : entries.map((e) => `${e.at} ${e.caller} (${e.role}, ${e.transport}) ${e.tool}: ${e.ok ? 'ok' : 'failed'} in ${e.durationMs} ms`).join('\n');
-    return { structured: { entries }, text };
+    const entries = rows.map((r) => ({ ...r, uid: r.uid ?? null, pid: r.pid ?? null, at: new Date(r.at).toISOString() }));
+    const refused = ctx.api.refusalLog ? await ctx.api.refusalLog(args.limit) : [];
+    const refusals = refused.map((r) => ({ minute: new Date(r.minute).toISOString(), caller: r.caller, role: r.role, transport: r.transport, tool: r.tool, uid: r.uid, count: r.count, lastAt: new Date(r.lastAt).toISOString(), reason: r.reason }));
+    const actions = entries.length === 0 ? 'no admin actions' : entries.map((e) => `${e.at} ${e.caller} (${e.role}, ${e.transport}) ${e.tool}: ${e.ok ? 'ok' : 'failed'} in ${e.durationMs} ms`).join('\n');
+    const refusedText = refusals.length === 0 ? 'no refusals' : refusals.map((r) => `${r.minute} ${r.caller} (${r.role}, ${r.transport}) ${r.tool}: refused ${r.count}×`).join('\n');
+    return { structured: { entries, refusals }, text: `Admin actions:\n${actions}\n\nRefused admin calls:\n${refusedText}` };
   },
 });
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { TurnBudget, type BudgetedSocket, type TurnBudgetStats } from '../../../lib/turn-budget.js';
+import { checkText, RejectCounts } from './jsonrpc-validation.js';
 
 /** Decides whether an incoming message may reach the MCP server; returns the reply to send instead, or null. */
 export type MessageGate = (message: JSONRPCMessage) => JSONRPCMessage | null;
@@ -71,6 +72,8 @@ export class WebSocketServerTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   readonly sessionId = randomUUID();
   readonly stats = { received: 0, sent: 0, malformed: 0, gated: 0, pingsMissed: 0 };
+  /** Refused messages by reason (jsonrpc-validation.ts); `stats.malformed` is their total. */
+  readonly rejected = new RejectCounts();
   #started = false;
   #closed = false;
   #alive = true;
@@ -174,29 +177,27 @@ export class WebSocketServerTransport implements Transport {
     this.#alive = true;
     this.stats.received++;
     if (isBinary) {
+      this.rejected.add('binary_frame');
       this.#reject(ErrorCode.InvalidRequest, 'MCP over WebSocket uses text frames');
       return;
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(rawText(data));
-    } catch {
-      this.#reject(ErrorCode.ParseError, 'message is not valid JSON');
+    // The same checks and answers as the stdio bridge (jsonrpc-validation.ts).
+    const verdict = checkText(rawText(data));
+    if (verdict.kind === 'ignored') return;
+    if (verdict.kind === 'rejected') {
+      this.stats.malformed++;
+      this.rejected.add(verdict.reason);
+      this.onerror?.(new Error(verdict.detail));
+      for (const reply of verdict.replies) void this.send(reply).catch(() => undefined);
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      const id = typeof raw === 'object' && raw !== null && 'id' in raw && (typeof raw.id === 'string' || typeof raw.id === 'number') ? raw.id : null;
-      this.#reject(ErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 message', id);
-      return;
-    }
-    const refusal = this.opts.gate?.(parsed.data) ?? null;
+    const refusal = this.opts.gate?.(verdict.message) ?? null;
     if (refusal) {
       this.stats.gated++;
       void this.send(refusal).catch(() => undefined);
       return;
     }
-    this.onmessage?.(parsed.data);
+    this.onmessage?.(verdict.message);
   }
 
   #reject(code: number, message: string, id: string | number | null = null): void {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { median, NmeaOffsetEstimator, robustEstimate } from '../../../../src/daemon/core/nmea-offset-estimator.js';
-import { seededRandom } from '../../../../src/drivers/sim/seeded-random.js';
+import { seededRandom } from '../../../../src/lib/seeded-random.js';
 
 t.test('median', async (t) => {
   t.equal(median([1, 2, 3]), 2);

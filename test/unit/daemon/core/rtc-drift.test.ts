@@ -1,5 +1,5 @@
 import t from 'tap';
-import { seededRandom } from '../../../../src/drivers/sim/seeded-random.js';
+import { seededRandom } from '../../../../src/lib/seeded-random.js';
 import { addPoint, edgePoint, estimateDrift, trimStep, type DriftPoint } from '../../../../src/daemon/core/rtc-drift.js';
 
 /** Edge measurements of an RTC at `ppm`, every 10 min, polled every 10 ms, with jitter; written (new offset) at `writes`. */

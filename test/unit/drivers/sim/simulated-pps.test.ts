@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ManualClock } from '../../../../src/drivers/clock.js';
 import type { PpsEdge } from '../../../../src/drivers/pps/pps-source.js';
-import { seededRandom } from '../../../../src/drivers/sim/seeded-random.js';
+import { seededRandom } from '../../../../src/lib/seeded-random.js';
 import { SimulatedPps } from '../../../../src/drivers/sim/simulated-pps.js';
 import type { SimulatedPpsOptions } from '../../../../src/drivers/sim/simulated-pps.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { AuditStore } from '../../../../../src/daemon/mcp/audit/audit-store.js';
-import { COMPONENT, migrate, schemaVersion, SchemaTooNew } from '../../../../../src/daemon/mcp/audit/migrations.js';
+import { COMPONENT, migrate, MIGRATIONS, schemaVersion, SchemaTooNew } from '../../../../../src/daemon/mcp/audit/migrations.js';
 
 function dir(t: { teardown(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'stratum1d-audit-'));
@@ -58,15 +58,16 @@ t.test('migrations: versioned per component, idempotent, refuse a newer schema',
   const db = new Database(join(dir(t), 'db'));
   t.teardown(() => db.close());
   t.equal(schemaVersion(db), 0);
-  t.equal(migrate(db), 1);
-  t.equal(schemaVersion(db), 1);
-  t.equal(migrate(db), 1, 'second run changes nothing');
+  const latest = MIGRATIONS.length;
+  t.equal(migrate(db), latest);
+  t.equal(schemaVersion(db), latest);
+  t.equal(migrate(db), latest, 'second run changes nothing');
   // Another component's row is left alone, and a later migration applies on top.
   db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?)').run('fleet', 7);
-  // Version 1 is already applied, so only the second entry runs.
-  migrate(db, ['SELECT 1', 'CREATE TABLE x2 (b)']);
-  t.equal(schemaVersion(db), 2);
-  t.ok(db.prepare("SELECT name FROM sqlite_master WHERE name = 'x2'").get(), 'migration 2 ran');
+  // The known versions are already applied, so only the entry after them runs.
+  migrate(db, [...MIGRATIONS, 'CREATE TABLE x2 (b)']);
+  t.equal(schemaVersion(db), latest + 1);
+  t.ok(db.prepare("SELECT name FROM sqlite_master WHERE name = 'x2'").get(), 'the next migration ran');
   t.same(db.prepare('SELECT version FROM schema_versions WHERE component = ?').get('fleet'), { version: 7 });
   db.prepare('UPDATE schema_versions SET version = 9 WHERE component = ?').run(COMPONENT);
   t.throws(() => migrate(db), SchemaTooNew);
@@ -76,7 +77,7 @@ t.test('a failing migration leaves the previous version', async (t) => {
   const db = new Database(join(dir(t), 'db'));
   t.teardown(() => db.close());
   migrate(db);
-  t.throws(() => migrate(db, ['SELECT 1', 'CREATE TABLE ok_table (a); THIS IS NOT SQL']));
-  t.equal(schemaVersion(db), 1);
+  t.throws(() => migrate(db, [...MIGRATIONS, 'CREATE TABLE ok_table (a); THIS IS NOT SQL']));
+  t.equal(schemaVersion(db), MIGRATIONS.length);
   t.notOk(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok_table'").get(), 'rolled back');
 });

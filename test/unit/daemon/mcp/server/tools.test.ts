@@ -138,10 +138,14 @@ t.test('a read caller is refused admin tools, and the refusal is audited', async
     t.match(text(r), /requires the admin role/);
   }
   t.same(fakes.calls, [], 'nothing ran');
-  const rows = audit.recent(10);
+  t.same(audit.recent(10), [], 'refusals are not admin actions');
+  const rows = audit.recentRefusals(10);
   t.equal(rows.length, ADMIN_TOOLS.length);
-  t.ok(rows.every((r) => !r.ok && r.caller === 'dash-key' && r.role === 'read' && r.transport === 'http'));
-  t.same(rows.map((r) => r.tool).reverse(), ADMIN_TOOLS);
+  t.ok(rows.every((r) => r.count === 1 && r.caller === 'dash-key' && r.role === 'read' && r.transport === 'http'));
+  t.same(rows.map((r) => r.tool).sort(), [...ADMIN_TOOLS].sort());
+  const { tools } = await c.client.listTools();
+  t.same(tools.filter((x) => ADMIN_TOOLS.includes(x.name)).map((x) => x.name), [], 'tools/list shows a read caller no admin tool');
+  t.ok(tools.some((x) => x.name === 'get_health'), 'and every read tool');
 });
 
 t.test('admin calls run, leave audit rows, and are readable with get_audit_log', async (t) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { ManualClock } from '../../../../../src/drivers/clock.js';
-import { seededRandom } from '../../../../../src/drivers/sim/seeded-random.js';
+import { seededRandom } from '../../../../../src/lib/seeded-random.js';
 import { ApplianceStore, initialState } from '../../../../../src/daemon/core/appliance-state.js';
 import type { Fix } from '../../../../../src/daemon/core/fix.js';
 import { unixMsToUtc } from '../../../../../src/daemon/core/utc-time.js';

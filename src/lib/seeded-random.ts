@@ -1,6 +1,6 @@
 /**
- * A small deterministic PRNG (mulberry32) so that simulated jitter is reproducible in
- * tests: same seed, same sequence. Returns uniform values in [0, 1).
+ * A small deterministic PRNG (mulberry32) so that simulated jitter, fuzz cases and simulated
+ * fleets are reproducible: same seed, same sequence. Returns uniform values in [0, 1).
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
