@@ -3,13 +3,16 @@ import { execFile } from 'node:child_process';
 import { BIN, DaemonProcess } from '../helpers/daemon-process.js';
 
 /**
- * An independent client: the MCP Inspector CLI (@modelcontextprotocol/inspector 0.15) spawns
+ * An independent client: the MCP Inspector's CLI (@modelcontextprotocol/inspector-cli, without
+ * the Inspector's web UI and its React tree) spawns
  * the built `stratum1d mcp` against a running simulated daemon. The Inspector prints the
  * JSON-RPC result on stdout and exits 0 even when the tool reports isError, so that is read
  * from the JSON; a protocol error (bad arguments) makes it exit non-zero with the message on
  * stderr. (`npm run build` first.)
  */
-const INSPECTOR = new URL('../../node_modules/@modelcontextprotocol/inspector/cli/build/cli.js', import.meta.url).pathname;
+const INSPECTOR_DIR = new URL('../../node_modules/@modelcontextprotocol/inspector-cli/build/', import.meta.url).pathname;
+// It finds its own package.json relative to the working directory: run it from its build dir.
+const INSPECTOR = `${INSPECTOR_DIR}index.js`;
 
 const daemon = new DaemonProcess(['run', '--simulate']);
 t.teardown(() => daemon.stop());
@@ -21,11 +24,11 @@ interface Run {
   stderr: string;
 }
 
-/** `mcp-inspector --cli node bin/stratum1d.js mcp --socket SOCK --method ...`; the target's flags before the Inspector's. */
+/** `mcp-inspector-cli node bin/stratum1d.js mcp --socket SOCK --method ...`; the target's flags before the Inspector's. */
 function inspector(method: string, ...extra: string[]): Promise<Run> {
-  const argv = [INSPECTOR, '--cli', process.execPath, BIN, 'mcp', '--socket', daemon.socket, '--method', method, ...extra];
+  const argv = [INSPECTOR, process.execPath, BIN, 'mcp', '--socket', daemon.socket, '--method', method, ...extra];
   return new Promise((resolve) => {
-    execFile(process.execPath, argv, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { cwd: INSPECTOR_DIR, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });
