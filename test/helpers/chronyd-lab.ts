@@ -29,24 +29,41 @@ export interface ChronydLab {
   stop(): Promise<void>;
 }
 
+/**
+ * A private chronyd configuration in `dir`: the given refclock lines, no NTP port, the command
+ * port on loopback, pid and drift files of its own. Returns the file's path.
+ */
+export function chronydConf(dir: string, cmdPort: number, lines: string[]): string {
+  const conf = join(dir, 'chrony.conf');
+  writeFileSync(conf, [...lines, 'port 0', `cmdport ${cmdPort}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
+  return conf;
+}
+
+/** `chronyd -x` (never the machine's clock) in the foreground on a configuration from chronydConf. */
+export function spawnChronyd(conf: string): ChildProcess {
+  return spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+}
+
+/** chronyd with one NMEA SOCK refclock (noselect): what the flood tests feed and read back. */
+export async function startNmeaChronyd(dir: string): Promise<{ port: number; sock: string; chronyd: ChildProcess }> {
+  const port = await freeUdpPort();
+  const sock = join(dir, 'nmea.sock');
+  const chronyd = spawnChronyd(chronydConf(dir, port, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`]));
+  await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
+  return { port, sock, chronyd };
+}
+
 export async function startChronydLab(dir: string): Promise<ChronydLab> {
   const port = await freeUdpPort();
   const nmeaSock = join(dir, 'nmea.sock');
   const refSock = join(dir, 'ref.sock');
-  const conf = join(dir, 'chrony.conf');
-  writeFileSync(conf, [
+  const conf = chronydConf(dir, port, [
     `refclock SOCK ${nmeaSock} refid NMEA noselect poll 0 delay 0.2`,
     `refclock SOCK ${refSock} refid REF poll 0 filter 2`,
-    'port 0',
-    `cmdport ${port}`,
-    'bindcmdaddress 127.0.0.1',
-    `pidfile ${join(dir, 'chronyd.pid')}`,
-    `driftfile ${join(dir, 'drift')}`,
     `logdir ${dir}`,
     'log refclocks',
-    '',
-  ].join('\n'));
-  const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  ]);
+  const chronyd: ChildProcess = spawnChronyd(conf);
   await eventually(() => (existsSync(nmeaSock) && existsSync(refSock) ? true : undefined), 10_000, 'chronyd to create its SOCK sockets');
   const sender = new UnixDatagramSender();
   const layout = defaultSockLayout();

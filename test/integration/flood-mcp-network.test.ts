@@ -1,15 +1,14 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import WebSocket from 'ws';
-import { freeUdpPort } from '../helpers/ports.js';
 import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
 import { startPtyPair } from '../helpers/pty.js';
+import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
 
 /**
  * MCP over the network, flooded while the daemon feeds a real chronyd -x. The built daemon
@@ -70,13 +69,8 @@ const HTTP_HEADERS = { 'content-type': 'application/json', accept: 'application/
 
 t.test('flooding both MCP transports: status answers, other clients are served, every request answered, chronyd samples stay right', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
   const dir = tempDir();
-  const port = await freeUdpPort();
-  const sock = join(dir, 'nmea.sock');
-  const conf = join(dir, 'chrony.conf');
-  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
-  const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  const { port, sock, chronyd } = await startNmeaChronyd(dir);
   t.teardown(() => chronyd.kill('SIGKILL'));
-  await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
 
   const pty = await startPtyPair();
   t.teardown(() => pty.dispose());

@@ -1,11 +1,10 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { freeUdpPort } from '../helpers/ports.js';
 import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
 import { startPtyPair } from '../helpers/pty.js';
+import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
 
 /**
  * No stall corrupts a sample. The built daemon reads a receiver on a real pseudo-terminal
@@ -46,13 +45,8 @@ async function open(path: string | number): Promise<Socket> {
 
 t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receives is built from a late stamp', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
   const dir = tempDir();
-  const port = await freeUdpPort();
-  const sock = join(dir, 'nmea.sock');
-  const conf = join(dir, 'chrony.conf');
-  writeFileSync(conf, [`refclock SOCK ${sock} refid NMEA noselect poll 0 delay 0.2`, 'port 0', `cmdport ${port}`, 'bindcmdaddress 127.0.0.1', `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
-  const chronyd: ChildProcess = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  const { port, sock, chronyd } = await startNmeaChronyd(dir);
   t.teardown(() => chronyd.kill('SIGKILL'));
-  await eventually(() => (existsSync(sock) ? true : undefined), 10_000, 'chronyd to create its SOCK socket');
 
   const pty = await startPtyPair();
   t.teardown(() => pty.dispose());
