@@ -163,7 +163,7 @@ t.test('the README has a Fleet section showing every command this test runs', as
   const cfg = parseYaml(yaml?.text ?? '') as { fleet?: { url?: string; tokenFile?: string } };
   t.match(cfg, { fleet: { url: /^https?:\/\//, tokenFile: /^\// } }, 'fleet.url and fleet.tokenFile');
   t.match(section, /npm run demo:fleet/);
-  t.match(section, /systemctl restart stratum1d/, 'says to restart (SIGHUP does not apply fleet settings)');
+  t.match(section, /systemctl restart stratum1d/, 'says how to apply the fleet settings');
   t.match(section, /--tls-cert \S+ --tls-key \S+/);
   t.match(section, /`?ca: \S+/);
   t.match(section, /\/health/);
