@@ -1,5 +1,9 @@
 import type pg from 'pg';
 import { PARTITION_LOCK } from './postgres-schema.js';
+import { inTransaction } from './postgres-tx.js';
+
+/** Partition DDL serialises across collectors on PARTITION_LOCK. */
+const inTransactionLocked = <T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => inTransaction(pool, fn, PARTITION_LOCK);
 
 /**
  * Daily range partitions of `telemetry` and `events` by `received_at` (UTC days, ms bounds).
@@ -27,27 +31,11 @@ export function partitionName(table: string, day: number): string {
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-async function inTransaction<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  let broken = false;
-  try {
-    await c.query('BEGIN');
-    await c.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
-    const r = await fn(c);
-    await c.query('COMMIT');
-    return r;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => (broken = true));
-    throw e;
-  } finally {
-    c.release(broken);
-  }
-}
 
 /** Creates the partitions of the given days (idempotent; concurrent callers serialise). */
 export async function ensurePartitions(pool: pg.Pool, days: number[]): Promise<void> {
   if (days.length === 0) return;
-  await inTransaction(pool, async (c) => {
+  await inTransactionLocked(pool, async (c) => {
     for (const table of PARTITIONED_TABLES) {
       for (const day of days) {
         // The names and bounds come from integers we computed: nothing from outside is spliced in.
@@ -83,7 +71,7 @@ export async function listPartitions(q: Queryable): Promise<PartitionInfo[]> {
 
 /** Drops every partition whose whole day lies before `cutoffMs`; returns the names dropped. */
 export async function dropPartitionsBefore(pool: pg.Pool, cutoffMs: number): Promise<string[]> {
-  return inTransaction(pool, async (c) => {
+  return inTransactionLocked(pool, async (c) => {
     const doomed = (await listPartitions(c)).filter((p) => (p.day + 1) * DAY_MS <= cutoffMs);
     // telemetry before events, as everywhere (see the header).
     doomed.sort((a, b) => PARTITIONED_TABLES.indexOf(a.table as 'telemetry') - PARTITIONED_TABLES.indexOf(b.table as 'telemetry') || a.day - b.day);

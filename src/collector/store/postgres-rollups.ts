@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Aggregate, TelemetryBody } from '../../fleet-wire/schema.js';
 import type { TelemetryRow } from './fleet-store.js';
+import { inTransaction } from './postgres-tx.js';
 
 /**
  * 1 min and 1 h rollups of telemetry, merged in SQL the way fleet-wire/aggregate.ts merges:
@@ -134,21 +135,11 @@ export function rollupToTelemetry(row: RollupDbRow, sizeMs: number): TelemetryRo
 export async function buildRollups(pool: pg.Pool, upTo: number, lockKey: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const c = await pool.connect();
-    let broken = false;
-    let drained = 0;
-    try {
-      await c.query('BEGIN');
-      await c.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
-      const r = await c.query<{ drained: number }>(BUILD_STEP_SQL, [upTo]);
-      drained = r.rows[0]?.drained ?? 0;
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => (broken = true));
-      throw e;
-    } finally {
-      c.release(broken);
-    }
+    const drained = await inTransaction(
+      pool,
+      async (c) => (await c.query<{ drained: number }>(BUILD_STEP_SQL, [upTo])).rows[0]?.drained ?? 0,
+      lockKey,
+    );
     total += drained;
     if (drained < ROLLUP_BATCH) return total;
   }

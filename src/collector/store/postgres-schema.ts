@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ROLLUP_QUANTITIES } from './postgres-rollups.js';
+import { inTransaction } from './postgres-tx.js';
 
 /**
  * The collector's PostgreSQL schema, as numbered migrations applied in order. `migrate()` runs
@@ -127,28 +128,22 @@ CREATE TABLE users (
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export async function migrate(pool: pg.Pool): Promise<void> {
-  const c = await pool.connect();
-  let broken = false;
-  try {
-    await c.query('BEGIN');
-    await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    const exists = await c.query<{ t: string | null }>("SELECT to_regclass('fleet_meta')::text AS t");
-    let version = 0;
-    if (exists.rows[0]?.t) {
-      const v = await c.query<{ value: string }>("SELECT value FROM fleet_meta WHERE key = 'schema_version'");
-      version = v.rows[0] ? Number(v.rows[0].value) : 0;
-    }
-    if (version > SCHEMA_VERSION) throw new Error(`the database schema is version ${version}, newer than this collector (${SCHEMA_VERSION}): upgrade the collector`);
-    for (const m of MIGRATIONS) {
-      if (m.version <= version) continue;
-      await c.query(m.sql);
-      await c.query("INSERT INTO fleet_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(m.version)]);
-    }
-    await c.query('COMMIT');
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => (broken = true));
-    throw e;
-  } finally {
-    c.release(broken);
-  }
+  await inTransaction(
+    pool,
+    async (c) => {
+      const exists = await c.query<{ t: string | null }>("SELECT to_regclass('fleet_meta')::text AS t");
+      let version = 0;
+      if (exists.rows[0]?.t) {
+        const v = await c.query<{ value: string }>("SELECT value FROM fleet_meta WHERE key = 'schema_version'");
+        version = v.rows[0] ? Number(v.rows[0].value) : 0;
+      }
+      if (version > SCHEMA_VERSION) throw new Error(`the database schema is version ${version}, newer than this collector (${SCHEMA_VERSION}): upgrade the collector`);
+      for (const m of MIGRATIONS) {
+        if (m.version <= version) continue;
+        await c.query(m.sql);
+        await c.query("INSERT INTO fleet_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(m.version)]);
+      }
+    },
+    MIGRATION_LOCK,
+  );
 }

@@ -6,6 +6,7 @@ import { DAY_MS, dayOf, dropPartitionsBefore, ensurePartitions } from './postgre
 import { buildRollups, ROLLUP_QUANTITIES, ROLLUPS, rollupToTelemetry, type RollupDbRow } from './postgres-rollups.js';
 import { migrate, ROLLUP_LOCK } from './postgres-schema.js';
 import { GroupCommit, type GroupCommitStats, type Outcome } from './group-commit.js';
+import { inTransaction } from './postgres-tx.js';
 
 interface IngestJob {
   device: string;
@@ -81,20 +82,8 @@ export class PostgresStore implements FleetStore {
     await this.#pool.end();
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.#pool.connect();
-    let broken = false;
-    try {
-      await c.query('BEGIN');
-      const r = await fn(c);
-      await c.query('COMMIT');
-      return r;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => (broken = true));
-      throw e;
-    } finally {
-      c.release(broken);
-    }
+  #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, fn);
   }
 
   // ── devices ────────────────────────────────────────────────────────────────────────────
