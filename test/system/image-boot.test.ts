@@ -195,6 +195,10 @@ async function bootAndCheck(t: Test): Promise<void> {
     await client.connect(transport);
     t.teardown(() => client.close());
     const { tools } = await client.listTools();
+    // pi is the appliance's operator (firstboot puts it in stratum1d-admin): every tool, the admin ones too.
+    // ssh carries stderr apart from stdout: the bridge's first line may trail the protocol answers.
+    for (let i = 0; i < 100 && !bridgeStderr.includes('serving on stdio'); i++) await new Promise((r) => setTimeout(r, 100));
+    t.match(bridgeStderr, /as pi\(uid \d+\) \(admin\)/, `the bridge serves pi as admin (${bridgeStderr.trim() || 'no stderr'})`);
     for (const name of ['get_health', 'get_gnss_status', 'get_ntp_status', 'apply_timekeeper_config']) t.ok(tools.some((x) => x.name === name), `${name} listed`);
     const health = (await client.callTool({ name: 'get_health', arguments: {} })) as { isError?: boolean; content?: { text?: string }[] };
     t.notOk(health.isError, `get_health answers (${bridgeStderr.trim() || 'no stderr'})`);
