@@ -11,6 +11,7 @@ import { AuthThrottle } from '../auth/auth-throttle.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
 import { Admission } from './admission.js';
+import { gateRequests, RequestGate, type GateStats } from './request-gate.js';
 import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
 import { KeySlots, type McpServerFactory, type SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';
@@ -75,6 +76,7 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   const admission = new Admission({ maxInFlight: HTTP_MAX_IN_FLIGHT_PER_KEY, maxWaiting: HTTP_MAX_WAITING_PER_KEY });
 
   const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
+  const gates: GateStats = { requests: 0, held: 0, passthrough: 0 };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (pathOf(req) !== MCP_PATH) {
       refused.path++;
@@ -127,7 +129,12 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   };
   const server: Server = tls ? createHttpsServer({ cert: readFileSync(config.tls.cert!), key: readFileSync(config.tls.key!) }, onRequest) : createHttpServer(onRequest);
   server.on('clientError', (_err, socket) => socket.destroy());
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  // Every connection reaches Node's parser through a RequestGate: one request at a time, so a
+  // client pipelining thousands of POSTs is parsed one per turn, not all in one (request-gate.ts).
+  gateRequests(server, gates);
+  server.on('upgrade', (req: IncomingMessage, gated: Duplex, head: Buffer) => {
+    // A WebSocket gets the real socket: frames have their own turn budget (websocket-transport.ts).
+    const socket = gated instanceof RequestGate ? gated.detach() : gated;
     socket.on('error', () => socket.destroy());
     if (pathOf(req) !== MCP_PATH) {
       refused.path++;
@@ -172,7 +179,7 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
 
   return {
     address,
-    stats: () => ({ refused: { ...refused }, auth: { ...throttle.stats, tracked: throttle.tracked }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats }, rate: { ...limiter.stats } }),
+    stats: () => ({ refused: { ...refused }, auth: { ...throttle.stats, tracked: throttle.tracked }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats, gate: { ...gates } }, rate: { ...limiter.stats } }),
     async stop() {
       clearInterval(reporter);
       reportFailures();
