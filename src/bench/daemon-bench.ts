@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UnixDatagramReceiver } from '../drivers/native/unix-datagram-receiver.js';
-import { sampleProc } from './proc-sample.js';
 
 const BIN = new URL('../../bin/stratum1d.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,47 +29,8 @@ function stopChild(child: ChildProcess): Promise<number> {
   });
 }
 
-export interface FootprintResult {
-  seconds: number;
-  daemon: { cpuPct: number; rssStartMiB: number; rssEndMiB: number; rssMaxMiB: number };
-  bareNode: { cpuPct: number; rssEndMiB: number };
-}
-
-/** RSS and CPU of the daemon on the 10 Hz simulator next to an idle `node`, over the same window. */
-export async function benchFootprint(seconds: number): Promise<FootprintResult> {
-  const dir = mkdtempSync(join(tmpdir(), 's1d-bench-'));
-  const daemon = spawn(process.execPath, [BIN, 'run', '--simulate'], {
-    env: daemonEnv(dir, { STRATUM1D_SIMULATOR__RATE_HZ: '10' }),
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
-  try {
-    await sleep(5000); // past startup and JIT warm-up
-    const d0 = sampleProc(daemon.pid!);
-    const b0 = sampleProc(bare.pid!);
-    let rssMax = d0.rssKiB;
-    for (let i = 0; i < seconds; i++) {
-      await sleep(1000);
-      rssMax = Math.max(rssMax, sampleProc(daemon.pid!).rssKiB);
-    }
-    const d1 = sampleProc(daemon.pid!);
-    const b1 = sampleProc(bare.pid!);
-    return {
-      seconds,
-      daemon: {
-        cpuPct: ((d1.cpuS - d0.cpuS) / seconds) * 100,
-        rssStartMiB: d0.rssKiB / 1024,
-        rssEndMiB: d1.rssKiB / 1024,
-        rssMaxMiB: rssMax / 1024,
-      },
-      bareNode: { cpuPct: ((b1.cpuS - b0.cpuS) / seconds) * 100, rssEndMiB: b1.rssKiB / 1024 },
-    };
-  } finally {
-    await stopChild(daemon);
-    bare.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// The footprint figures (RSS against a bare node, the 10 Hz soak) live in footprint-bench.ts.
+export { benchFootprintFigures } from './footprint-bench.js';
 
 export interface ReadyResult {
   runs: number;

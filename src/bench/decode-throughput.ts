@@ -1,33 +1,180 @@
-import { createReadStream } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { skyReport, tpvReport } from '../daemon/gnss/gpsd-json.js';
-import { decodeLog } from '../daemon/gnss/log-reader.js';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFigure, median } from './figure.js';
+import { gitState } from './git-state.js';
+import { buildCorpusInputs, GPSDECODE, gpsdecodeVersion, measureProcess, type ProcessCost, shellLine } from './gpsdecode-bench.js';
 
 /**
- * Decoder throughput over recorded logs, measured the way `stratum1d decode` works: read
- * each file, frame and decode every line, assemble epochs, render every TPV and SKY as
- * gpsd JSON text, and throw the text away (like `gpsdecode -d -j < LOG > /dev/null`,
- * which the bench runner times on the same files).
+ * `stratum1d decode` against gpsd's `gpsdecode -j`, as whole processes on the same input:
+ * gpsd's regression logs concatenated 20 times (~406k NMEA lines) in one file, read from
+ * standard input by both, JSON to /dev/null. Each round runs ours then gpsdecode (A/B),
+ * then the memory and floor runs; the figures are the per-round samples and their medians.
  *
- * `sentences` counts every non-header line fed to the decoder, good or bad, as gpsdecode
- * also reads every line; header (`#`) lines are not counted.
+ * What is compared is the work each program does for the same bytes: gpsdecode prints a
+ * report per sentence group as it goes, we print a TPV per epoch and a SKY when the view
+ * changes. Neither is given a head start: both start cold from exec, and the CPU includes
+ * start-up (Node's is most of our floor, see the `decode-floor-cpu` figure).
  */
-export async function benchDecode(files: string[]): Promise<{ sentences: number; seconds: number; perSecond: number }> {
-  let sentences = 0;
-  let sink = 0; // keeps the rendered JSON observable so it cannot be optimised away
-  const t0 = performance.now();
-  for (const f of files) {
-    const r = await decodeLog(createReadStream(f, { highWaterMark: 256 * 1024 }), {}, {
-      fix(fix) {
-        sink += JSON.stringify(tpvReport(fix)).length;
-      },
-      sky(sky) {
-        sink += JSON.stringify(skyReport(sky)).length;
-      },
-    });
-    sentences += r.counters.lines;
+
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const CORPUS = resolve(ROOT, '..', 'shared', 'fixtures', 'gpsd');
+const BIN = resolve(ROOT, 'bin', 'stratum1d.js');
+const TIMES = 20;
+/** Peak RSS on ×20 within this of ×1 counts as "bounded by the largest epoch, not the input's size". */
+const RSS_SLACK_MIB = 5;
+
+const ours = (): { cmd: string; args: string[] } => ({ cmd: process.execPath, args: [BIN, 'decode'] });
+
+/** TPV reports a program prints for one input: proof that it did the work being timed. */
+function countTpv(cmd: string, args: readonly string[], stdinPath: string): number {
+  const out = spawnSync('sh', ['-c', `"$0" "$@" < "$STDIN_PATH" 2>/dev/null | grep -c '"class":"TPV"'`, cmd, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, STDIN_PATH: stdinPath },
+  });
+  return Number(out.stdout.trim()) || 0;
+}
+
+const fmt = (x: number, d = 2): string => x.toFixed(d);
+
+export async function benchDecodeFigures(opts: { rounds: number; log: (s: string) => void }): Promise<BenchFigure[]> {
+  const { log } = opts;
+  const rounds = Math.max(1, Math.floor(opts.rounds || 5));
+  const input = buildCorpusInputs(CORPUS, [1, TIMES]);
+  if (!input) {
+    log(`decode: skipped, no gpsd corpus logs at ${CORPUS}`);
+    return [];
   }
-  const seconds = (performance.now() - t0) / 1000;
-  if (sink < 0) throw new Error('unreachable');
-  return { sentences, seconds, perSecond: seconds > 0 ? sentences / seconds : 0 };
+  try {
+    const big = input.files.get(TIMES)!;
+    const small = input.files.get(1)!;
+    const gpsdVersion = gpsdecodeVersion();
+    const git = gitState(ROOT);
+    const ourVersion = `${git.commit}${git.dirty ? ' (dirty tree)' : ''}`;
+    const o = ours();
+    const describe = `gpsd corpus ×${TIMES} (${input.logs} logs, ${input.lines.get(TIMES)!.toLocaleString('en')} lines, ${fmt(input.bytes.get(TIMES)! / 2 ** 20, 1)} MiB)`;
+    log(`decode: ${describe}; gpsdecode: ${gpsdVersion ?? 'not installed'}; ${rounds} rounds`);
+
+    // Both must do the work: a decoder that printed nothing would be fast and meaningless.
+    const ourTpv = countTpv(o.cmd, o.args, small);
+    const gpsdTpv = gpsdVersion ? countTpv(GPSDECODE.cmd, GPSDECODE.args, small) : 0;
+    log(`decode: TPV reports on ×1: stratum1d ${ourTpv}, gpsdecode ${gpsdVersion ? gpsdTpv : '-'}`);
+    if (ourTpv === 0) throw new Error('stratum1d decode printed no TPV on the corpus');
+
+    // Warm-up (page cache, binaries), not counted.
+    measureProcess(o.cmd, o.args, small);
+    if (gpsdVersion) measureProcess(GPSDECODE.cmd, GPSDECODE.args, small);
+
+    const oursBig: ProcessCost[] = [];
+    const gpsdBig: ProcessCost[] = [];
+    const oursSmall: ProcessCost[] = [];
+    const oursEmpty: ProcessCost[] = [];
+    const bareNode: ProcessCost[] = [];
+    for (let r = 0; r < rounds; r++) {
+      oursBig.push(measureProcess(o.cmd, o.args, big));
+      if (gpsdVersion) gpsdBig.push(measureProcess(GPSDECODE.cmd, GPSDECODE.args, big));
+      oursSmall.push(measureProcess(o.cmd, o.args, small));
+      oursEmpty.push(measureProcess(o.cmd, o.args, null));
+      bareNode.push(measureProcess(process.execPath, ['-e', '0'], null));
+      const g = gpsdBig[r];
+      log(
+        `decode round ${r + 1}/${rounds}: stratum1d ${fmt(oursBig[r]!.cpuS)} s ${fmt(oursBig[r]!.maxRssMiB, 1)} MiB` +
+          (g ? `, gpsdecode ${fmt(g.cpuS)} s ${fmt(g.maxRssMiB, 1)} MiB` : '') +
+          `; ×1 ${fmt(oursSmall[r]!.maxRssMiB, 1)} MiB; empty input ${fmt(oursEmpty[r]!.cpuS)} s; node -e 0 ${fmt(bareNode[r]!.cpuS)} s`,
+      );
+    }
+
+    const cpu = (xs: ProcessCost[]): number[] => xs.map((x) => x.cpuS);
+    const rss = (xs: ProcessCost[]): number[] => xs.map((x) => x.maxRssMiB);
+    const oursCmd = shellLine('node', ['bin/stratum1d.js', 'decode'], `gpsd-corpus-x${TIMES}.log`);
+    const gpsdCmd = shellLine(GPSDECODE.cmd, GPSDECODE.args, `gpsd-corpus-x${TIMES}.log`);
+    const build = `for i in $(seq ${TIMES}); do cat ${CORPUS}/*.log; done > gpsd-corpus-x${TIMES}.log`;
+    const floorCpu = median(cpu(oursEmpty));
+    const nodeCpu = median(cpu(bareNode));
+    const figures: BenchFigure[] = [];
+
+    const oursCpu = median(cpu(oursBig));
+    const gpsdCpu = gpsdVersion ? median(cpu(gpsdBig)) : NaN;
+    const ratio = oursCpu / gpsdCpu;
+    figures.push({
+      id: 'decode-cpu',
+      what: `CPU seconds (user+sys of the whole process, wait4 rusage via GNU time) decoding the ${describe} from stdin, JSON to /dev/null`,
+      unit: 's',
+      better: 'lower',
+      ours: { label: 'stratum1d decode', version: ourVersion, samples: cpu(oursBig) },
+      ...(gpsdVersion ? { peer: { label: 'gpsdecode -j', version: gpsdVersion, samples: cpu(gpsdBig) } } : {}),
+      goal: gpsdVersion
+        ? {
+            text: "≤ 1.0× gpsdecode's CPU",
+            measured: `${fmt(ratio)}×`,
+            met: ratio <= 1.0,
+            ...(ratio <= 1.0
+              ? {}
+              : {
+                  why:
+                    `${fmt(oursCpu - gpsdCpu)} s over. Of our ${fmt(oursCpu)} s, ${fmt(floorCpu)} s is start-up on empty input ` +
+                    `(bare node: ${fmt(nodeCpu)} s); the rest is decoding (${fmt(oursCpu - floorCpu)} s against gpsdecode's ${fmt(gpsdCpu)} s).`,
+                }),
+          }
+        : { text: "≤ 1.0× gpsdecode's CPU", measured: 'not measured', met: false, why: 'gpsdecode (gpsd-tools) is not installed' },
+      commands: [build, oursCmd, ...(gpsdVersion ? [gpsdCmd] : [])],
+      notes:
+        `Rounds alternate stratum1d, gpsdecode. Both read the same file on stdin and write JSON to /dev/null; ` +
+        `CPU includes process start-up (ours on empty input: ${fmt(floorCpu)} s, bare \`node -e 0\`: ${fmt(nodeCpu)} s). ` +
+        `On ×1 stratum1d printed ${ourTpv} TPV reports${gpsdVersion ? `, gpsdecode ${gpsdTpv} (it reports per sentence group, we per epoch)` : ''}. ` +
+        `GNU time reports CPU in 10 ms steps.`,
+    });
+
+    const bareRss = median(rss(bareNode));
+    figures.push({
+      id: 'decode-rss',
+      what: `Peak RSS (MiB, wait4 ru_maxrss) decoding the ${describe}`,
+      unit: 'MiB',
+      better: 'lower',
+      ours: { label: 'stratum1d decode', version: ourVersion, samples: rss(oursBig) },
+      ...(gpsdVersion ? { peer: { label: 'gpsdecode -j', version: gpsdVersion, samples: rss(gpsdBig) } } : {}),
+      commands: [oursCmd, ...(gpsdVersion ? [gpsdCmd] : [])],
+      notes: `Reported, no goal: a Node process cannot come near a C program here. Floors: bare \`node -e 0\` ${fmt(bareRss, 1)} MiB, stratum1d decode on empty input ${fmt(median(rss(oursEmpty)), 1)} MiB.`,
+    });
+
+    const bigRss = median(rss(oursBig));
+    const smallRss = median(rss(oursSmall));
+    const growth = bigRss - smallRss;
+    figures.push({
+      id: 'decode-rss-bounded',
+      what: `Peak RSS (MiB) of stratum1d decode on the corpus ×${TIMES} against ×1 (${input.lines.get(1)!.toLocaleString('en')} lines): memory must not grow with the input`,
+      unit: 'MiB',
+      better: 'lower',
+      ours: { label: `stratum1d decode, corpus ×${TIMES}`, version: ourVersion, samples: rss(oursBig) },
+      peer: { label: 'stratum1d decode, corpus ×1', version: ourVersion, samples: rss(oursSmall) },
+      goal: {
+        text: `bounded by the largest epoch, not the input's size: peak RSS on ×${TIMES} within ${RSS_SLACK_MIB} MiB of ×1`,
+        measured: `${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB`,
+        met: growth <= RSS_SLACK_MIB,
+        ...(growth <= RSS_SLACK_MIB
+          ? {}
+          : {
+              why:
+                'The decoder retains nothing between epochs (what it holds has fixed bounds: nmea-pipeline.ts `retained`), ' +
+                "but V8 grows the young generation (up to 2×16 MiB semi-spaces) and lets old-space garbage build up before its first full GC as a run gets longer; a short ×1 run ends before either happens. " +
+                'That growth is capped by V8, not by the input; only V8 flags (--max-semi-space-size) would pin it.',
+            }),
+      },
+      commands: [oursCmd, shellLine('node', ['bin/stratum1d.js', 'decode'], 'gpsd-corpus-x1.log')],
+    });
+
+    figures.push({
+      id: 'decode-floor-cpu',
+      what: 'CPU seconds to start `stratum1d decode` on empty input and exit, against a bare `node -e 0` (the floor of any Node decoder)',
+      unit: 's',
+      better: 'lower',
+      ours: { label: 'stratum1d decode < /dev/null', version: ourVersion, samples: cpu(oursEmpty) },
+      peer: { label: 'node -e 0', version: process.version, samples: cpu(bareNode) },
+      commands: [shellLine('node', ['bin/stratum1d.js', 'decode'], '/dev/null'), shellLine('node', ['-e', '0'], null)],
+      notes: `Peak RSS: stratum1d decode on empty input ${fmt(median(rss(oursEmpty)), 1)} MiB, bare node ${fmt(bareRss, 1)} MiB.`,
+    });
+    return figures;
+  } finally {
+    input.cleanup();
+  }
 }

@@ -73,6 +73,8 @@ export interface FleetIngestOptions {
   warmupS: number;
   windowS: number;
   ceilingS: number;
+  /** Rounds (each SQLite then PostgreSQL); default BENCH_FLEET_RUNS or 1. */
+  runs?: number;
   log: (s: string) => void;
 }
 
@@ -297,9 +299,9 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions,
   }
 }
 
-/** BENCH_FLEET_RUNS (default 1) rounds, SQLite and PostgreSQL alternating within each. */
+/** o.runs (else BENCH_FLEET_RUNS, default 1) rounds, SQLite and PostgreSQL alternating within each. */
 export async function benchFleetIngest(o: FleetIngestOptions): Promise<FleetIngestResult[]> {
-  const runs = Math.max(1, Math.floor(Number(process.env.BENCH_FLEET_RUNS ?? 1)) || 1);
+  const runs = Math.max(1, Math.floor(Number(o.runs ?? process.env.BENCH_FLEET_RUNS ?? 1)) || 1);
   const out: FleetIngestResult[] = [];
   for (let k = 1; k <= runs; k++) {
     out.push(await runBackend('sqlite', o, k, runs));

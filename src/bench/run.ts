@@ -1,92 +1,173 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchDecode } from './decode-throughput.js';
-import { benchFootprint, benchReady } from './daemon-bench.js';
-import { benchGpsdecode } from './gpsdecode-bench.js';
-import { machineLine } from './machine.js';
+import { benchReady } from './daemon-bench.js';
+import { benchDecodeFigures } from './decode-throughput.js';
+import { benchFootprintFigures } from './footprint-bench.js';
+import { benchMcpFigures } from './mcp-bench.js';
+import { benchPipelinedFigures } from './pipelined-http.js';
+import type { BenchFigure } from './figure.js';
+import { fleetFigures } from './fleet-figures.js';
+import { benchFleetIngest } from './fleet-ingest.js';
+import { PARTS, parseCli, type Cli, type Part } from './bench-cli.js';
+import { gitState } from './git-state.js';
+import { machineInfo, machineLine, sampleLoad } from './machine.js';
+import { fmtNum, renderReadme, renderReport, replaceBetweenMarkers, type RunInfo, type SectionResult } from './report.js';
 import { benchSockLatency } from './sock-latency.js';
-import { benchMcp } from './mcp-bench.js';
-import { benchFleetIngest, fleetRows, gitCommit } from './fleet-ingest.js';
 
 /**
- * `npm run bench`: figures, not pass/fail. Writes bench/results.md and the README's table.
- * BENCH_SECONDS shortens the footprint window for a quick look (default 60 s, as issued).
+ * `npm run bench` = `node dist/bench/run.js [all|decode|mcp|footprint|fleet] [--rounds N]`.
+ *
+ * Every figure is measured against its peer in this same run, alternating A/B, one sample per
+ * round (BENCH_ROUNDS, default 5); the report gives medians, the min–max spread, the rounds,
+ * the goal verdict and the exact commands, under a header with the date, the commit (and
+ * whether the tree was dirty), the machine, the load at both ends, and every peer's version.
+ *
+ * Only `all` rewrites bench/results.md and the README's bench section; a partial run writes
+ * bench/results-<part>.md, so a figure never sits next to ones from another run.
+ *
+ * Other knobs: BENCH_SOAK_SECONDS (footprint soak; the footprint bench's default when unset),
+ * BENCH_FLEET_DEVICES (5000), BENCH_FLEET_SECONDS (60 s window), BENCH_FLEET_RUNS (rounds of
+ * the fleet part; defaults to the rounds, each round is ~4 minutes).
  */
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CORPUS = join(ROOT, '..', 'shared', 'fixtures', 'gpsd');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const f1 = (x: number) => x.toFixed(1);
 
-/** Fleet ingest (issue 10); BENCH_FLEET_DEVICES / BENCH_FLEET_SECONDS shrink it for a quick look. */
-const fleet = (log: (s: string) => void) =>
-  benchFleetIngest({ devices: Number(process.env.BENCH_FLEET_DEVICES ?? 5000), intervalS: 10, warmupS: 20, windowS: Number(process.env.BENCH_FLEET_SECONDS ?? 60), ceilingS: 10, log });
+const ROOT = new URL('../../', import.meta.url).pathname;
+type Log = (s: string) => void;
+
+const log: Log = (s) => process.stderr.write(`${s}\n`);
+
+/** The command line as typed, with the BENCH_* variables that shaped it. */
+function commandLine(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const vars = Object.keys(env)
+    .filter((k) => k.startsWith('BENCH_'))
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+  return [...vars, 'node', 'dist/bench/run.js', ...argv].join(' ');
+}
+
+async function sockFigures(rounds: number, harness: string): Promise<BenchFigure[]> {
+  const epochs = 2000;
+  const runs = [];
+  for (let i = 0; i < rounds; i++) runs.push(await benchSockLatency(epochs));
+  const commands = [harness, `# in-process: ${epochs} simulated epochs pushed line by line through NmeaPipeline → ChronySockFeed → a Unix datagram receiver standing in for chronyd`];
+  return [
+    {
+      id: 'sock-latency',
+      what: `NMEA line arrival → chrony SOCK sample sent, median over ${epochs} epochs per round`,
+      unit: 'µs',
+      better: 'lower',
+      ours: { label: 'NmeaPipeline + ChronySockFeed', samples: runs.map((r) => r.medianUs) },
+      commands,
+      notes: `p99 per round: ${runs.map((r) => `${fmtNum(r.p99Us)} µs`).join(', ')}; samples received ${runs.map((r) => `${r.samplesReceived}/${r.epochs}`).join(', ')}. No peer: gpsd → chronyd SOCK would need a serial device and gpsd's own timing path.`,
+    },
+    {
+      id: 'sock-cpu',
+      what: 'CPU per epoch on the SOCK path (decode the epoch’s lines + send the sample)',
+      unit: 'µs',
+      better: 'lower',
+      ours: { label: 'NmeaPipeline + ChronySockFeed', samples: runs.map((r) => r.cpuUsPerEpoch) },
+      commands,
+    },
+  ];
+}
+
+async function readyFigures(rounds: number): Promise<BenchFigure[]> {
+  const r = await benchReady(rounds);
+  const commands = ['NOTIFY_SOCKET=<datagram socket> STRATUM1D_PATHS__RUNTIME_DIR=<tmp>/run STRATUM1D_PATHS__STATE_DIR=<tmp>/state STRATUM1D_GPSD__PORT=0 node bin/stratum1d.js run --simulate'];
+  return [
+    { id: 'ready', what: 'Start to READY=1, simulator mode (spawn → sd_notify READY=1)', unit: 'ms', better: 'lower', ours: { label: 'stratum1d run --simulate', samples: r.readyMs }, commands },
+    { id: 'stop', what: 'SIGTERM to exit, simulator mode', unit: 'ms', better: 'lower', ours: { label: 'stratum1d run --simulate', samples: r.stopMs }, commands },
+  ];
+}
+
+type Measurement = [name: string, run: () => Promise<BenchFigure[]>];
+
+/** A part is a list of measurements; one that fails is reported as not measured and the rest still run. */
+function measurements(part: Part, rounds: number, harness: string): Measurement[] {
+  const soak = process.env.BENCH_SOAK_SECONDS;
+  switch (part) {
+    case 'decode':
+      return [
+        ['decode throughput', () => benchDecodeFigures({ rounds, log })],
+        ['SOCK latency', () => sockFigures(rounds, harness)],
+      ];
+    case 'mcp':
+      return [
+        ['MCP latency', () => benchMcpFigures({ rounds, log })],
+        ['pipelined HTTP flood', () => benchPipelinedFigures({ rounds, log })],
+      ];
+    case 'footprint':
+      return [
+        ['footprint', () => benchFootprintFigures({ rounds, log, ...(soak === undefined ? {} : { soakSeconds: Number(soak) }) })],
+        ['start to READY', () => readyFigures(rounds)],
+      ];
+    case 'fleet':
+      return [
+        [
+          'fleet ingest',
+          async () =>
+            fleetFigures(
+              await benchFleetIngest({
+                devices: Number(process.env.BENCH_FLEET_DEVICES ?? 5000),
+                intervalS: 10,
+                warmupS: 20,
+                windowS: Number(process.env.BENCH_FLEET_SECONDS ?? 60),
+                ceilingS: 10,
+                runs: Number(process.env.BENCH_FLEET_RUNS ?? rounds),
+                log,
+              }),
+              { harness },
+            ),
+        ],
+      ];
+  }
+}
 
 async function main(): Promise<void> {
-  const rows: string[] = [];
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-  const machine = machineLine();
-  log(`machine: ${machine}`);
-  if (process.argv[2] === 'fleet') {
-    // `node dist/bench/run.js fleet`: this benchmark alone, into bench/fleet-results.md.
-    const table = [`Measured ${new Date().toISOString().slice(0, 10)} at ${gitCommit(ROOT)} on: ${machine}`, '', '| what | stratum1d | reference |', '|---|---|---|', ...fleetRows(await fleet(log))].join('\n');
-    mkdirSync(join(ROOT, 'bench'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'fleet-results.md'), `# Fleet ingest benchmark\n\n${table}\n`);
-    process.stdout.write(`${table}\n`);
+  let cli: Cli;
+  try {
+    cli = parseCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nusage: node dist/bench/run.js [all|${PARTS.join('|')}] [--rounds N]   (BENCH_ROUNDS, default 5)\n`);
+    process.exitCode = 2;
     return;
   }
+  const machine = machineInfo();
+  const git = gitState(ROOT);
+  const command = commandLine(process.argv.slice(2), process.env);
+  const startedAt = new Date().toISOString();
+  const loadStart = sampleLoad();
+  log(`bench ${cli.part}, ${cli.rounds} rounds, at ${git.commit}${git.dirty ? ' (dirty tree)' : ''} on ${machineLine(machine)}; load ${loadStart.load.join(' ')}`);
 
-  if (existsSync(CORPUS)) {
-    const files = readdirSync(CORPUS)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => join(CORPUS, f));
-    log(`decode: ${files.length} logs`);
-    const best = async () => {
-      let r = await benchDecode(files);
-      for (let i = 0; i < 2; i++) {
-        const again = await benchDecode(files);
-        if (again.seconds < r.seconds) r = again;
+  const sections: SectionResult[] = [];
+  for (const part of cli.part === 'all' ? PARTS : [cli.part]) {
+    log(`-- ${part}`);
+    const start = sampleLoad();
+    const figures: BenchFigure[] = [];
+    const errors: string[] = [];
+    for (const [name, measure] of measurements(part, cli.rounds, command)) {
+      try {
+        figures.push(...(await measure()));
+      } catch (err) {
+        log(`${name} failed: ${(err as Error)?.stack ?? err}`);
+        errors.push(`${name}: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
       }
-      return r;
-    };
-    const ours = await best();
-    const gpsd = [0, 1, 2].map(() => benchGpsdecode(files)).reduce<{ seconds: number } | null>((a, b) => (a && b ? (a.seconds < b.seconds ? a : b) : a ?? b), null);
-    rows.push(`| decode throughput, ${files.length} gpsd corpus logs, JSON to /dev/null (best of 3) | stratum1d: ${Math.round(ours.perSecond).toLocaleString('en')} sentences/s (${ours.sentences} sentences in ${ours.seconds.toFixed(3)} s) | ${gpsd ? `gpsdecode -j: ${Math.round(ours.sentences / gpsd.seconds).toLocaleString('en')} sentences/s (${gpsd.seconds.toFixed(3)} s, one process per log)` : 'gpsdecode not installed'} |`);
-  } else {
-    rows.push(`| decode throughput | skipped: no corpus at ${CORPUS} | |`);
-  }
-
-  log('SOCK latency: 2000 epochs');
-  const sock = await benchSockLatency(2000);
-  rows.push(`| NMEA line arrival → chrony SOCK sample sent (${sock.epochs} epochs, in-process, to a datagram receiver standing in for chronyd) | median ${sock.medianUs.toFixed(0)} µs, p99 ${sock.p99Us.toFixed(0)} µs; CPU ${(sock.cpuUsPerEpoch / 1000).toFixed(2)} ms per epoch (decode + send) | |`);
-
-  log('MCP get_time: stdio, WebSocket, time-mcp; 1 and 50 clients');
-  const mcp = await benchMcp([1, 50], log);
-  for (const n of [1, 50]) {
-    const ref = mcp.find((r) => r.peer === 'time-mcp' && r.clients === n);
-    const fmt = (r: { p50Ms: number; p99Ms: number; callsPerS: number }) => `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${Math.round(r.callsPerS)} calls/s`;
-    for (const r of mcp.filter((x) => x.peer === 'stratum1d' && x.clients === n)) {
-      rows.push(`| MCP \`get_time\` round trip, ${r.transport}, ${n} client${n > 1 ? 's' : ''} (${r.calls} calls) | ${fmt(r)} | ${ref ? `time-mcp 1.0.6 \`current_time\`, stdio: ${fmt(ref)}` : 'time-mcp not run'} |`);
     }
+    sections.push({ part, figures, loadStart: start, loadEnd: sampleLoad(), ...(errors.length ? { errors } : {}) });
   }
 
-  const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-  log(`footprint: ${seconds} s at 10 Hz`);
-  const fp = await benchFootprint(seconds);
-  rows.push(`| daemon footprint over ${seconds} s, simulator at 10 Hz | CPU ${f1(fp.daemon.cpuPct)} %, RSS ${f1(fp.daemon.rssEndMiB)} MiB (max ${f1(fp.daemon.rssMaxMiB)}, ${f1(fp.daemon.rssStartMiB)} at start of window) | bare idle node: CPU ${f1(fp.bareNode.cpuPct)} %, RSS ${f1(fp.bareNode.rssEndMiB)} MiB |`);
-
-  log('start to READY=1: 5 runs');
-  const ready = await benchReady(5);
-  rows.push(`| start to READY=1, simulator mode (5 runs) | median ${Math.round(median(ready.readyMs))} ms (min ${Math.round(Math.min(...ready.readyMs))}, max ${Math.round(Math.max(...ready.readyMs))}) | SIGTERM to exit: median ${Math.round(median(ready.stopMs))} ms |`);
-
-  rows.push(...fleetRows(await fleet(log)));
-
-  const table = [`Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}`, '', '| what | stratum1d | reference |', '|---|---|---|', ...rows].join('\n');
+  const run: RunInfo = { startedAt, commit: git.commit, dirty: git.dirty, machine, loadStart, loadEnd: sampleLoad(), rounds: cli.rounds, part: cli.part, command };
+  const report = renderReport(run, sections);
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results.md'), `# Benchmark results\n\n${table}\n`);
-  const readmePath = join(ROOT, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  writeFileSync(readmePath, readme.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`));
-  process.stdout.write(`${table}\n`);
+  const file = cli.part === 'all' ? 'results.md' : `results-${cli.part}.md`;
+  writeFileSync(join(ROOT, 'bench', file), report);
+  log(`wrote bench/${file}`);
+  if (cli.part === 'all') {
+    const readmePath = join(ROOT, 'README.md');
+    writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderReadme(run, sections)));
+    log('updated the README bench section');
+  }
+  process.stdout.write(report);
+  if (sections.some((s) => s.errors)) process.exitCode = 1;
 }
 
 main().catch((err) => {

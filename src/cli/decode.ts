@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { skyReport, tpvReport } from '../daemon/gnss/gpsd-json.js';
+import { skyJsonBody, skyJsonWithBody, tpvJson } from '../daemon/gnss/gpsd-json-text.js';
 import { decodeLog } from '../daemon/gnss/log-reader.js';
 import type { DecodeCounters } from '../daemon/gnss/nmea-pipeline.js';
 import { errorTotal } from '../daemon/gnss/nmea/decode-counters.js';
@@ -100,7 +100,9 @@ export async function runDecode(
         io.stderr.write(`stratum1d decode: ${path} is a directory, not a log file\n`);
         return EX_NOINPUT;
       }
-      input = fh.createReadStream({ highWaterMark: 256 * 1024 });
+      // 64 KiB, like a pipe: each chunk's text stays a regular young-generation string (larger
+      // ones go to V8's large object space, freed only by a full collection).
+      input = fh.createReadStream({ highWaterMark: 64 * 1024 });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
@@ -124,7 +126,7 @@ export async function runDecode(
   let fixes = 0;
   let timed = 0;
   let timeValid = 0;
-  let lastSky = '';
+  let lastSky: string | null = null; // null: no SKY printed yet (an empty body is a view too)
   const result = await decodeLog(
     input,
     { acceptMissingChecksum: flags['accept-no-checksum'] === true, timeValidAfter },
@@ -133,14 +135,14 @@ export async function runDecode(
         fixes++;
         if (fix.time && fix.mode >= 2) timed++;
         if (trust.timeValid) timeValid++;
-        out += `${JSON.stringify(tpvReport(fix))}\n`;
+        out += `${tpvJson(fix)}\n`;
       },
       sky(sky) {
-        const { time: _time, ...view } = skyReport(sky);
-        const key = JSON.stringify(view);
-        if (key === lastSky) return;
-        lastSky = key;
-        out += `${JSON.stringify(skyReport(sky))}\n`;
+        // The report without its time says what the view is: print it only when that changed.
+        const body = skyJsonBody(sky);
+        if (body === lastSky) return;
+        lastSky = body;
+        out += `${skyJsonWithBody(sky, body)}\n`;
       },
       afterChunk: () => (out.length > 65536 ? flush() : undefined),
     },

@@ -1,6 +1,3 @@
-import { loadRunnableConfig } from '../config/preflight.js';
-import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
-import { renderConfigDoc } from '../config/config-doc.js';
 import { VERSION } from '../daemon/version.js';
 import { existsSync } from 'node:fs';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
@@ -58,8 +55,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'setup':
         return await (await import('./setup.js')).runSetup(rest, io);
       case 'mcp': {
-        const [{ runMcp }, { createMcpServer }] = await Promise.all([import('./mcp.js'), import('../daemon/mcp/server/create-server.js')]);
-        return await runMcp(rest, io, { createServer: createMcpServer });
+        // The MCP server's modules load while the bridge's first requests to the daemon travel.
+        const { runMcp } = await import('./mcp.js');
+        return await runMcp(rest, io, { loadServer: async () => (await import('../daemon/mcp/server/create-server.js')).createMcpServer });
       }
       case 'admin-run':
         return await (await import('./admin-run.js')).runAdminRun(rest, io);
@@ -69,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (rest[0] === 'example') return (await import('./config-example.js')).runConfigExample(rest.slice(1), io);
         if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
         if (rest[0] === 'apply') return await (await import('./config-apply.js')).runConfigApply(rest.slice(1), io);
-        return runConfig(rest, io);
+        return await runConfig(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`${VERSION}\n`);
@@ -91,15 +89,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function runConfig(argv: string[], io: CliIo): number {
+// The config modules (zod schemas) load only here: `decode` and `mcp` must not pay for them.
+async function runConfig(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'doc') {
+    const { renderConfigDoc } = await import('../config/config-doc.js');
     io.stdout.write(`${renderConfigDoc()}\n`);
     return 0;
   }
   if (sub === 'check') {
     if (rest.length > 1) throw new UsageError('config check takes at most one FILE');
     const file = rest[0] ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : null);
+    const [{ loadRunnableConfig }, { ConfigError, EX_CONFIG }] = await Promise.all([import('../config/preflight.js'), import('../config/load-config.js')]);
     try {
       // The same checks as `run`: files the enabled parts need (TLS, fleet token) must be readable.
       loadRunnableConfig(file);

@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { clientSocketPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import type { McpConfig } from '../config/sections/mcp.js';
 import type { Caller } from '../daemon/mcp/appliance-api.js';
-import { hashKey } from '../daemon/mcp/auth/api-keys.js';
 import { ControlApi } from '../daemon/mcp/control-api.js';
 import type { McpServerFactory } from '../daemon/mcp/http/session-context.js';
 import { StdioJsonRpcTransport } from '../daemon/mcp/transports/stdio-transport.js';
@@ -31,7 +29,9 @@ const DEFAULT_MAX_MESSAGE = 1024 * 1024;
 
 export interface McpCliDeps {
   /** `createMcpServer` from daemon/mcp/server. */
-  createServer: McpServerFactory;
+  createServer?: McpServerFactory;
+  /** Or its loader, called once the control socket requests are on their way. */
+  loadServer?: () => Promise<McpServerFactory>;
 }
 
 export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promise<number> {
@@ -43,20 +43,30 @@ export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promi
   }
   if (flags._.length > 0) throw new UsageError(`unexpected argument ${flags._[0]}`);
   let config: Config | null = null;
-  try {
-    config = flags.config ? loadConfig(flags.config as string) : null;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`stratum1d: ${err.message}\n`);
-      return EX_CONFIG;
+  if (flags.config) {
+    // The config schema and its YAML parser cost a tenth of a second to load: only with --config
+    // (the socket path and the message bound have defaults), so a first answer does not wait for them.
+    const { ConfigError, EX_CONFIG, loadConfig } = await import('../config/load-config.js');
+    try {
+      config = loadConfig(flags.config as string);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        io.stderr.write(`stratum1d: ${err.message}\n`);
+        return EX_CONFIG;
+      }
+      throw err;
     }
-    throw err;
   }
   const socket = (flags.socket as string | undefined) ?? clientSocketPath(config);
   // Identity and role come from the daemon, which reads them from the kernel (SO_PEERCRED).
   const api = new ControlApi(socket);
-  const caller: Caller = await api.whoami({ readOnly: flags['read-only'] === true, fallbackId: `ssh:${currentUser()}` });
-  const server = deps.createServer(api, caller);
+  // get_time's quality by subscription, opened alongside whoami (quality-feed.ts); both travel
+  // while the MCP server's modules load.
+  api.subscribeQuality();
+  const who = api.whoami({ readOnly: flags['read-only'] === true, fallbackId: `ssh:${currentUser()}` });
+  const createServer = deps.createServer ?? (await deps.loadServer!());
+  const caller: Caller = await who;
+  const server = createServer(api, caller);
   // Each refused line at debug level (log.level or STRATUM1D_LOG__LEVEL); a summary by reason at the end.
   const debug = (config?.log.level ?? process.env.STRATUM1D_LOG__LEVEL) === 'debug';
   const transport = new StdioJsonRpcTransport(io.stdin as Readable, io.stdout as Writable, {
@@ -82,6 +92,7 @@ export async function runMcp(argv: string[], io: CliIo, deps: McpCliDeps): Promi
   io.stderr.write(`stratum1d mcp: serving on stdio as ${caller.id} (${caller.role}); daemon at ${socket}\n`);
   await closed;
   await server.close().catch(() => undefined);
+  api.close();
   const st = transport.stats;
   if (st.rejected.total > 0) io.stderr.write(`stratum1d mcp: rejected ${st.rejected.total} of ${st.lines} lines: ${st.rejected.summary()}\n`);
   return 0;
@@ -104,6 +115,7 @@ async function hashKeyCommand(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write('stratum1d: a key needs at least 16 characters (e.g. `openssl rand -hex 32`)\n');
     return 65; // EX_DATAERR
   }
+  const { hashKey } = await import('../daemon/mcp/auth/api-keys.js');
   io.stdout.write(`${hashKey(key)}\n`);
   return 0;
 }

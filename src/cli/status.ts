@@ -11,8 +11,8 @@ import { type CliIo, parseFlags, UsageError } from './flags.js';
 const HELP = `usage: stratum1d status [--json] [--socket PATH] [--config FILE]
 
 Prints the running daemon's state, read over its control socket
-(default: <runtime dir>/control.sock). --json prints {summary, state, fleet}: the raw snapshot, and its fleet uploader
-status (lastSeq, ackedSeq, backlog, lastError) at the top level.
+(default: <runtime dir>/control.sock). --json prints {summary, state, fleet, footprint}: the raw snapshot, its fleet uploader
+status (lastSeq, ackedSeq, backlog, lastError) at the top level, and the daemon's RSS and the optional subsystems it loaded.
 Exit status: 0 when the daemon answered, 69 when it could not be reached.`;
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
@@ -47,7 +47,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     return 69; // EX_UNAVAILABLE
   }
   // `fleet` at the top level too (state.fleet), for scripts watching the uploader.
-  if (flags.json) io.stdout.write(`${JSON.stringify({ summary: result.summary, state: result.state, fleet: result.fleet ?? result.state.fleet ?? null })}\n`);
+  if (flags.json) io.stdout.write(`${JSON.stringify({ summary: result.summary, state: result.state, fleet: result.fleet ?? result.state.fleet ?? null, footprint: (result as { footprint?: unknown }).footprint ?? null })}\n`);
   else io.stdout.write(formatStatus(result.summary, result.state));
   return 0;
 }

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { FleetConfig } from '../config/sections/fleet.js';
 import type { ApplianceStore } from './core/appliance-state.js';
 import { initialFleetStatus } from './core/fleet-status.js';
-import { createPoster } from './fleet/http-post.js';
-import { Outbox } from './fleet/outbox.js';
-import { FleetRecorder, OutboxWriter } from './fleet/recorder.js';
-import { Uploader } from './fleet/uploader.js';
+import type { Outbox } from './fleet/outbox.js';
+import type { OutboxWriter } from './fleet/recorder.js';
+import type { Uploader } from './fleet/uploader.js';
 import type { Logger } from './logger.js';
+import { noteLoaded } from './wiring-loaded.js';
 
 export const OUTBOX_FILE = 'fleet-outbox.db';
 
@@ -27,14 +27,23 @@ export interface FleetHandle {
  * Fleet reporting (daemon/fleet): recorder → outbox (<state dir>/fleet-outbox.db) → uploader,
  * published as state.fleet. With `fleet.url` null nothing is recorded or opened. Trouble after
  * start (outbox unwritable, collector unreachable, token refused) is a runtime condition shown
- * in state.fleet and the fleet alarms; the daemon keeps running.
+ * in state.fleet and the fleet alarms; the daemon keeps running. The recorder, the outbox
+ * (better-sqlite3) and the uploader are imported only when `fleet.url` is set, at start or on
+ * the reload that sets it.
  */
-export function startFleet(o: { config: FleetConfig; store: ApplianceStore; stateDir: string; log: Logger; software: string; why?: 'start' | 'reload' }): FleetHandle {
+export async function startFleet(o: { config: FleetConfig; store: ApplianceStore; stateDir: string; log: Logger; software: string; why?: 'start' | 'reload' }): Promise<FleetHandle> {
   const cfg = o.config;
   if (cfg.url === null) {
     o.store.update('fleet', initialFleetStatus(false, null));
     return { noteConfigChanged: () => undefined, stop: async () => undefined };
   }
+  const [{ createPoster }, { Outbox }, { FleetRecorder, OutboxWriter }, { Uploader }] = await Promise.all([
+    import('./fleet/http-post.js'),
+    import('./fleet/outbox.js'),
+    import('./fleet/recorder.js'),
+    import('./fleet/uploader.js'),
+  ]);
+  noteLoaded('fleet');
   const shownUrl = redactUrl(cfg.url);
   const path = join(o.stateDir, OUTBOX_FILE);
   let outbox: Outbox | null = null;

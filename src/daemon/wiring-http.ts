@@ -1,13 +1,22 @@
 import { parseHttpListen, type HttpConfig } from '../config/sections/http.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../lib/prometheus-text.js';
 import type { ApplianceStore } from './core/appliance-state.js';
-import { buildHealth, httpStatusFor } from './http/health.js';
-import { startHttpServer, type HttpEndpoint } from './http/http-server.js';
-import { buildMetrics, type McpNetworkStats, type MetricsInput } from './http/metrics.js';
-import { RuntimeProbe } from './http/runtime-probe.js';
+import type { HttpEndpoint } from './http/http-server.js';
+import type { McpNetworkStats, MetricsInput } from './http/metrics.js';
 import type { Logger } from './logger.js';
-import { toolCallCounts } from './mcp/server/call-tool.js';
 import { VERSION } from './version.js';
+import { noteLoaded } from './wiring-loaded.js';
+
+/** In-daemon MCP tool calls: counted by the network MCP server, so zero until it has been loaded. */
+const NO_TOOL_CALLS = Object.freeze({ ok: 0, error: 0, invalid: 0 });
+let toolCalls: (() => { ok: number; error: number; invalid: number }) | null = null;
+async function toolCallCounts(mcpNetworkOn: boolean): Promise<{ ok: number; error: number; invalid: number }> {
+  // Importing call-tool.js pulls in the MCP SDK: only once the network listener has loaded it.
+  if (!toolCalls && mcpNetworkOn) {
+    const m = await import('./mcp/server/call-tool.js');
+    toolCalls = () => ({ ...m.toolCallCounts });
+  }
+  return toolCalls ? toolCalls() : { ...NO_TOOL_CALLS };
+}
 
 export interface HttpWiringDeps {
   config: HttpConfig;
@@ -36,6 +45,15 @@ export async function startHttp(d: HttpWiringDeps): Promise<HttpWiring | null> {
     return null;
   }
   if (typeof listen === 'string') throw new Error(`http.listen: ${listen}`); // the schema already refused it
+  // Loaded only with the endpoint on (`http.listen` not `off`).
+  const [{ PROMETHEUS_CONTENT_TYPE }, { buildHealth, httpStatusFor }, { startHttpServer }, { buildMetrics }, { RuntimeProbe }] = await Promise.all([
+    import('../lib/prometheus-text.js'),
+    import('./http/health.js'),
+    import('./http/http-server.js'),
+    import('./http/metrics.js'),
+    import('./http/runtime-probe.js'),
+  ]);
+  noteLoaded('http');
   const probe = new RuntimeProbe(d.stateDir);
   let endpoint: HttpEndpoint | null = null;
   const health = async () => buildHealth(d.store.snapshot, await probe.facts(), Date.now());
@@ -51,13 +69,15 @@ export async function startHttp(d: HttpWiringDeps): Promise<HttpWiring | null> {
         },
         '/metrics': async () => {
           const host = await probe.facts();
+          const mcpNetwork = d.mcpStats() as McpNetworkStats | null;
+          const toolCalls = await toolCallCounts(mcpNetwork !== null);
           const state = d.store.snapshot;
           const text = buildMetrics({
             state,
             host,
             health: buildHealth(state, host, Date.now()),
             build: { version: VERSION, node: process.version },
-            mcp: { toolCalls: { ...toolCallCounts }, network: d.mcpStats() as McpNetworkStats | null },
+            mcp: { toolCalls, network: mcpNetwork },
             control: d.controlStats(),
             gpsd: d.gpsdStats(),
             http: { requests: endpoint?.stats().requests ?? {} },

@@ -4,20 +4,34 @@ import type { McpConfig } from '../config/sections/mcp.js';
 import type { ApplianceStore } from './core/appliance-state.js';
 import type { ControlServer } from './control/control-server.js';
 import type { Logger } from './logger.js';
-import { AuditStore } from './mcp/audit/audit-store.js';
+import type { AuditStore } from './mcp/audit/audit-store.js';
 import { registerMcpControlMethods } from './mcp/control-methods.js';
 import { DaemonApi, type DaemonApiDeps } from './mcp/daemon-api.js';
-import { startMcpNetwork, type McpNetwork } from './mcp/http/mcp-network.js';
-import { createMcpServer } from './mcp/server/create-server.js';
-import { applyRendered } from './timekeeper/apply/apply-config.js';
-import { gatherFacts } from './timekeeper/apply/gather-facts.js';
-import { previewTimekeeperConfig, renderFor } from './timekeeper/apply/preview.js';
-import { chronyTarget, ntpsecTarget } from './timekeeper/apply/targets.js';
+import type { McpNetwork } from './mcp/http/mcp-network.js';
 import type { NmeaCalibrationService } from './timekeeper/calibration/nmea-calibration-service.js';
 import type { ApplyOutcome } from './timekeeper/apply/apply-config.js';
 import type { CommandResult } from './timekeeper/apply/run-command.js';
 import { privilegedMode, type PrivilegedAction } from './privileged/privileged-actions.js';
-import { requestPrivileged } from './privileged/request-client.js';
+import { noteLoaded } from './wiring-loaded.js';
+
+// Footprint: the MCP SDK, ws/hono (network listener), better-sqlite3 (audit store) and the
+// timekeeper apply machinery are imported when first needed, not at startup. A daemon with
+// `mcp.enabled: false` whose operators never call an admin tool never loads them.
+const loadNetwork = async () => {
+  const [net, server] = await Promise.all([import('./mcp/http/mcp-network.js'), import('./mcp/server/create-server.js')]);
+  noteLoaded('mcp-network');
+  return { startMcpNetwork: net.startMcpNetwork, createMcpServer: server.createMcpServer };
+};
+const loadApply = async () => {
+  const [apply, facts, preview, targets] = await Promise.all([
+    import('./timekeeper/apply/apply-config.js'),
+    import('./timekeeper/apply/gather-facts.js'),
+    import('./timekeeper/apply/preview.js'),
+    import('./timekeeper/apply/targets.js'),
+  ]);
+  noteLoaded('timekeeper-apply');
+  return { ...apply, ...facts, ...preview, ...targets };
+};
 
 export interface McpWiring {
   network: McpNetwork | null;
@@ -57,10 +71,11 @@ export interface McpWiringDeps {
 export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
   const lazy = lazyAuditStore(join(d.stateDir, 'stratum1d.db'), d.log);
   const audit = lazy.store;
-  const facts = () => gatherFacts(d.config(), { configSource: d.configSource, daemonManagesRtc: d.daemonManagesRtc, env: d.env });
-  const target = () => {
+  const facts = async () => (await loadApply()).gatherFacts(d.config(), { configSource: d.configSource, daemonManagesRtc: d.daemonManagesRtc, env: d.env });
+  const target = async () => {
     const c = d.config();
-    return c.timekeeper.kind === 'ntpsec' ? ntpsecTarget(c) : chronyTarget(c, { daemonManagesRtc: d.daemonManagesRtc });
+    const a = await loadApply();
+    return c.timekeeper.kind === 'ntpsec' ? a.ntpsecTarget(c) : a.chronyTarget(c, { daemonManagesRtc: d.daemonManagesRtc });
   };
   const kind = () => {
     const k = d.config().timekeeper.kind;
@@ -69,8 +84,9 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
   // Under the hardened unit the daemon cannot write /etc, restart chronyd or set a kernel RTC:
   // those go to the root oneshot, which renders from the on-disk config on its own.
   const viaRoot = privilegedMode(d.config(), d.env, process.getuid?.() ?? 0) === 'request';
-  const ask = (action: PrivilegedAction) => {
+  const ask = async (action: PrivilegedAction) => {
     const p = d.config().privileged;
+    const { requestPrivileged } = await import('./privileged/request-client.js');
     return requestPrivileged(action, { requestDir: p.requestDir ?? join(d.runtimeDir, 'admin'), resultDir: p.resultDir, timeoutMs: p.timeoutS * 1000 });
   };
   const applyViaRoot = async (): Promise<ApplyOutcome> => {
@@ -108,17 +124,19 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
         : {
             preview: async () => {
               const { facts: f, notes } = await facts();
-              return { ...(await previewTimekeeperConfig(kind()!, d.config(), f)), notes };
+              return { ...(await (await loadApply()).previewTimekeeperConfig(kind()!, d.config(), f)), notes };
             },
             apply: async () => {
               if (viaRoot) return applyViaRoot();
               const { facts: f, notes } = await facts();
-              const r = renderFor(kind()!, d.config(), f);
+              const a = await loadApply();
+              const r = a.renderFor(kind()!, d.config(), f);
               const allNotes = [...notes.map((message) => ({ level: 'warn' as const, message })), ...r.notes];
-              return applyRendered(target(), { text: r.text, notes: allNotes }, { dryRun: false });
+              return a.applyRendered(await target(), { text: r.text, notes: allNotes }, { dryRun: false });
             },
-            restart: () => (viaRoot ? restartViaRoot() : target().restart()),
-            restartArgv: target().restartArgv,
+            restart: async () => (viaRoot ? restartViaRoot() : (await target()).restart()),
+            // What targets.ts puts in ApplyTarget.restartArgv, read without loading it.
+            restartArgv: d.config().timekeeper.kind === 'ntpsec' ? d.config().timekeeper.ntpsec.restartCommand : d.config().timekeeper.chrony.restartCommand,
           },
     calibration: d.calibration,
     setRtcFromSystem: setRtc,
@@ -127,10 +145,13 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
   });
   // Roles on the control socket come from the caller's groups (SO_PEERCRED); main.ts may move this next to the ControlServer.
   d.control.access.configure(d.config().control, (name, key) => d.log.info('control socket group does not exist; it grants nothing', { key: `control.${key}`, group: name }));
-  registerMcpControlMethods(d.control, api);
+  // The MCP layers (stdio bridge over the control socket, network listener) get the API with the
+  // audit store's module loaded before any method that writes or reads it.
+  const served = withAuditLoaded(api, lazy.load);
+  registerMcpControlMethods(d.control, served);
   let network: McpNetwork | null = null;
   const listen = async (mcp: McpConfig): Promise<McpNetwork | null> =>
-    mcp.enabled ? startMcpNetwork({ config: mcp, apiFor: () => api, createServer: createMcpServer, log: d.log }) : null;
+    mcp.enabled ? (await loadNetwork()).startMcpNetwork({ config: mcp, apiFor: () => served, createServer: (await loadNetwork()).createMcpServer, log: d.log }) : null;
   let running = d.config().mcp;
   try {
     network = await listen(running);
@@ -165,20 +186,70 @@ export async function startMcp(d: McpWiringDeps): Promise<McpWiring> {
   return wiring;
 }
 
+/** The DaemonApi methods that reach the audit store; the others are passed through untouched. */
+const AUDITED = new Set<PropertyKey>(['applyTimekeeperConfig', 'restartTimekeeper', 'calibrateNmeaOffset', 'setRtcFromSystem', 'auditLog', 'refusalLog', 'recordRefusal']);
+
+/**
+ * `api` with its audited methods awaiting `load()` first. DaemonApi calls the store
+ * synchronously (a row is written in the same turn as the action's outcome), so its module must
+ * be in memory before such a method runs; the hot read-only methods pay nothing for it.
+ */
+function withAuditLoaded(api: DaemonApi, load: () => Promise<void>): DaemonApi {
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(api, {
+    get(target, prop) {
+      let f = bound.get(prop);
+      if (f !== undefined) return f;
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      // Bound: DaemonApi keeps its state in #private fields, which a Proxy `this` cannot reach.
+      const method = (v as (...a: unknown[]) => unknown).bind(target);
+      f = AUDITED.has(prop)
+        ? async (...args: unknown[]) => {
+            await load();
+            return method(...args);
+          }
+        : method;
+      bound.set(prop, f);
+      return f;
+    },
+  });
+}
+
 /**
  * The SQLite audit store behind a stand-in that opens it on first use. MCP disabled and the
  * stdio bridge unused: the file is never opened, so an unwritable or broken state database
  * cannot stop a daemon that does not need it. When it cannot be opened, each use fails with
  * the reason (admin actions still run; DaemonApi counts the failed audit write) and it is
- * tried again on the next use.
+ * tried again on the next use. Its module (and better-sqlite3 with it) is imported by `load()`,
+ * which withAuditLoaded awaits before every audited call.
  */
-function lazyAuditStore(path: string, log: Logger): { store: DaemonApiDeps['audit']; close(): void } {
+function lazyAuditStore(path: string, log: Logger): { store: DaemonApiDeps['audit']; load(): Promise<void>; close(): void } {
+  let Store: typeof AuditStore | null = null;
+  let loading: Promise<void> | null = null;
+  let loadError: string | null = null;
   let opened: AuditStore | null = null;
   let lastError: string | null = null;
+  const load = (): Promise<void> => {
+    if (Store) return Promise.resolve();
+    loading ??= import('./mcp/audit/audit-store.js').then(
+      (m) => {
+        Store = m.AuditStore;
+        loadError = null;
+        noteLoaded('mcp-audit-store');
+      },
+      (err: Error) => {
+        loadError = err.message;
+        loading = null; // tried again on the next use
+      },
+    );
+    return loading;
+  };
   const open = (): AuditStore => {
     if (opened) return opened;
     try {
-      opened = new AuditStore(path);
+      if (!Store) throw new Error(loadError ?? 'the audit store module is not loaded');
+      opened = new Store(path);
       lastError = null;
       return opened;
     } catch (err) {
@@ -200,6 +271,7 @@ function lazyAuditStore(path: string, log: Logger): { store: DaemonApiDeps['audi
   });
   return {
     store,
+    load,
     close() {
       opened?.close();
       opened = null;

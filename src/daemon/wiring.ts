@@ -3,13 +3,10 @@ import { systemClock } from '../drivers/clock.js';
 import type { PpsSource } from '../drivers/pps/pps-source.js';
 import type { RtcDevice } from '../drivers/rtc/rtc-device.js';
 import type { SerialLink } from '../drivers/serial/serial-link.js';
-import { GpioChardev } from '../drivers/native/gpio-chardev.js';
-import { GpioPpsSource } from '../drivers/pps/gpio-pps-source.js';
-import { SysfsPpsSource } from '../drivers/pps/sysfs-pps-source.js';
-import { SerialportLink } from '../drivers/serial/serialport-link.js';
-import { SimulatedGnssLink } from '../drivers/sim/simulated-gnss-link.js';
-import { SimulatedPps } from '../drivers/sim/simulated-pps.js';
-import { SimulatedRtc } from '../drivers/sim/simulated-rtc.js';
+import { noteLoaded } from './wiring-loaded.js';
+
+// Each driver is imported for the mode and kind that uses it: the simulator never loads
+// serialport's native binding, and hardware mode never loads the simulator.
 
 export interface Drivers {
   gnss: SerialLink;
@@ -21,26 +18,39 @@ export interface Drivers {
  * Concrete drivers for the configuration. Real PPS and RTC drivers arrive with their own
  * issue; until then hardware mode has the receiver only, and the simulator has all three.
  */
-export function buildDrivers(config: Config, simulate: boolean): Drivers {
+export async function buildDrivers(config: Config, simulate: boolean): Promise<Drivers> {
+  const [gnss, pps] = await Promise.all([buildGnssLink(config, simulate), buildPpsSource(config, simulate)]);
+  if (simulate) {
+    const { SimulatedRtc } = await import('../drivers/sim/simulated-rtc.js');
+    return { gnss, pps, rtc: new SimulatedRtc({ clock: systemClock }) };
+  }
+  return { gnss, pps, rtc: null };
+}
+
+/** The receiver's link: the simulator, or the serial port (SIGHUP with new `gnss.*` reopens it). */
+export async function buildGnssLink(config: Config, simulate: boolean): Promise<SerialLink> {
   if (simulate) {
     const sim = config.simulator;
-    return {
-      gnss: new SimulatedGnssLink({
-        clock: systemClock,
-        rateHz: sim.rateHz,
-        baudRate: simulatedBaudRate(sim.rateHz, sim.baudRate),
-        latencyMs: sim.latencyMs,
-        generator: { lat: sim.lat, lon: sim.lon, altMSL: sim.altMSL },
-      }),
-      pps: new SimulatedPps({ clock: systemClock }),
-      rtc: new SimulatedRtc({ clock: systemClock }),
-    };
+    const { SimulatedGnssLink } = await import('../drivers/sim/simulated-gnss-link.js');
+    noteLoaded('gnss-simulator');
+    return new SimulatedGnssLink({
+      clock: systemClock,
+      rateHz: sim.rateHz,
+      baudRate: simulatedBaudRate(sim.rateHz, sim.baudRate),
+      latencyMs: sim.latencyMs,
+      generator: { lat: sim.lat, lon: sim.lon, altMSL: sim.altMSL },
+    });
   }
-  return {
-    gnss: new SerialportLink({ path: config.gnss.device, baudRate: config.gnss.baudRate }),
-    pps: ppsSource(config),
-    rtc: null,
-  };
+  const { SerialportLink } = await import('../drivers/serial/serialport-link.js');
+  noteLoaded('serialport');
+  return new SerialportLink({ path: config.gnss.device, baudRate: config.gnss.baudRate });
+}
+
+/** The PPS source for the mode: the simulated one, or ppsSource() for the configured kind. */
+export async function buildPpsSource(config: Config, simulate: boolean): Promise<PpsSource | null> {
+  if (!simulate) return ppsSource(config);
+  const { SimulatedPps } = await import('../drivers/sim/simulated-pps.js');
+  return new SimulatedPps({ clock: systemClock });
 }
 
 /** What a receiver at this rate would be set to: an epoch is ~1 kB, 9600 baud carries ~960 B/s. */
@@ -50,12 +60,15 @@ export function simulatedBaudRate(rateHz: number, configured: number | undefined
 }
 
 /** Kernel PPS is only monitored (chronyd reads /dev/ppsN itself); GPIO edges the daemon stamps and feeds. */
-function ppsSource(config: Config): PpsSource | null {
+async function ppsSource(config: Config): Promise<PpsSource | null> {
   const p = config.pps;
   switch (config.timekeeper.pps.kind) {
-    case 'kernel':
+    case 'kernel': {
+      const { SysfsPpsSource } = await import('../drivers/pps/sysfs-pps-source.js');
       return new SysfsPpsSource({ device: p.kernel.device, root: p.kernel.sysfsRoot, pollIntervalMs: p.kernel.pollIntervalMs });
-    case 'gpio':
+    }
+    case 'gpio': {
+      const [{ GpioChardev }, { GpioPpsSource }] = await Promise.all([import('../drivers/native/gpio-chardev.js'), import('../drivers/pps/gpio-pps-source.js')]);
       return new GpioPpsSource({
         access: new GpioChardev(),
         lineName: p.gpio.line,
@@ -63,6 +76,7 @@ function ppsSource(config: Config): PpsSource | null {
         pollIntervalMs: p.gpio.pollIntervalMs,
         eventBufferSize: p.gpio.eventBufferSize,
       });
+    }
     case 'none':
       return null;
   }

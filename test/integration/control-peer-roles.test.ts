@@ -114,6 +114,24 @@ t.test('a read caller forging admin is refused, and the refusal is audited with 
   t.ok(refusals.some((r) => r.tool === 'get_audit_log' && r.uid === 61002));
 });
 
+t.test('a caller in none of the groups is refused by the socket itself, and that refusal is audited too', async (t) => {
+  // An operator who opened the socket to everyone (o+rw): roles still hold, and the refusal is on record.
+  chmodSync(join(dir, 'run'), 0o755);
+  chmodSync(socket, 0o666);
+  t.teardown(() => {
+    chmodSync(join(dir, 'run'), 0o750);
+    chmodSync(socket, 0o660);
+  });
+  const stranger = ['--reuid=61005', '--regid=61005', '--clear-groups'];
+  const r = await callAs(stranger, 'mcp.state');
+  t.match(r.error, /mcp\.state needs the read role; uid 61005 has no role/, 'refused with the reason');
+  const refusals = value(await callAs([], 'mcp.refusalLog', { limit: 20 })).value as Array<Record<string, unknown>>;
+  t.ok(
+    refusals.some((x) => x.tool === 'mcp.state' && x.uid === 61005 && x.role === 'none' && x.transport === 'control'),
+    `the socket's refusal is in the audit log with the kernel's uid: ${JSON.stringify(refusals.filter((x) => x.uid === 61005))}`,
+  );
+});
+
 t.test('stdio bridge as a read-only uid: no admin tools listed; a refused call is audited by the daemon', async (t) => {
   const transport = new StdioClientTransport({ command: 'setpriv', args: [...READER, ...NODE, BIN, 'mcp', '--socket', socket], stderr: 'pipe' });
   let bridgeErr = '';
@@ -175,5 +193,6 @@ t.test('failed authentication is throttled per address, counted, and not logged 
   await good.body?.cancel();
   const stats = (await callAs([], 'mcp-stats')).result as { auth: { failures: number; throttled: number } };
   t.match(stats.auth, { failures: 3, throttled: 6 });
-  t.equal(logs().filter((r) => /refused|authentication/i.test(String(r.msg)) && r.level === 'warn').length, 0, 'no warning per failed attempt');
+  // (The control socket's own refusal above logs once per connection: not an MCP authentication.)
+  t.equal(logs().filter((r) => /refused|authentication/i.test(String(r.msg)) && r.level === 'warn' && r.msg !== 'control request refused').length, 0, 'no warning per failed attempt');
 });

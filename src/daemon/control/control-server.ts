@@ -10,6 +10,19 @@ import { MAX_REQUEST_BYTES, parseRequest, type ControlResponse } from './protoco
 /** `peer`: the caller as the kernel reports it (SO_PEERCRED), with its role; never from the request. */
 export type ControlHandler = (params: unknown, peer: Peer) => unknown | Promise<unknown>;
 
+/**
+ * A subscription: answers the request with `first` and then pushes events on the same
+ * connection until it closes (or `stop` is called by the server when it does). Events are
+ * whole snapshots, never deltas, so one dropped for a client that does not read loses nothing
+ * the next one does not carry.
+ */
+export type StreamHandler = (params: unknown, peer: Peer, push: (event: unknown) => void) => { first: unknown; stop(): void } | Promise<{ first: unknown; stop(): void }>;
+
+/** Streams one connection may hold open: a bridge needs one; more is a client bug. */
+const MAX_STREAMS_PER_CONNECTION = 4;
+/** Unsent bytes above which a stream's push is dropped (the next snapshot replaces it). */
+const STREAM_MAX_OUTPUT_BYTES = 64 * 1024;
+
 export interface HandlerOptions {
   /** Least role that may call the method: `read` (default) or `admin`. Callers without a role are always refused. */
   role?: 'read' | 'admin';
@@ -21,11 +34,19 @@ export interface HandlerOptions {
  * the caller is and what it may do comes from the kernel (control-access.ts), per connection.
  */
 export class ControlServer {
-  readonly #handlers = new Map<string, { fn: ControlHandler; role: 'read' | 'admin' }>();
+  readonly #handlers = new Map<string, { fn: ControlHandler; role: 'read' | 'admin'; stream?: StreamHandler }>();
+  readonly #streams = new Map<Socket, Array<() => void>>();
   readonly #sockets = new Set<Socket>();
   readonly #loggedRefusal = new WeakSet<Socket>();
+  /** Told of every request refused for its role (the audit log's refusal table). */
+  onRefused: ((peer: Peer, method: string, reason: string) => void) | null = null;
   #server: Server | null = null;
-  readonly stats = { connections: 0, requests: 0, badRequests: 0, deferredTurns: 0, outputWaits: 0, refused: 0 };
+  /**
+   * `byMethod`: requests per method (a bridge serving get_time from its subscription shows no
+   * `mcp.state` growth); `streams`: subscriptions open now; `streamEvents`/`streamDrops`: pushes
+   * sent, and dropped because the client left earlier ones unread.
+   */
+  readonly stats = { connections: 0, requests: 0, badRequests: 0, deferredTurns: 0, outputWaits: 0, refused: 0, streams: 0, streamEvents: 0, streamDrops: 0, byMethod: {} as Record<string, number> };
 
   constructor(
     readonly path: string,
@@ -36,6 +57,11 @@ export class ControlServer {
 
   handle(method: string, handler: ControlHandler, opts: HandlerOptions = {}): void {
     this.#handlers.set(method, { fn: handler, role: opts.role ?? 'read' });
+  }
+
+  /** A subscription method (see StreamHandler); the same role rules as `handle`. */
+  stream(method: string, handler: StreamHandler, opts: HandlerOptions = {}): void {
+    this.#handlers.set(method, { fn: () => undefined, role: opts.role ?? 'read', stream: handler });
   }
 
   /** Fails fast when another daemon already answers on the path; removes a stale socket. */
@@ -80,7 +106,10 @@ export class ControlServer {
     // Read once, at accept: the kernel recorded the peer at connect() and it cannot change.
     const peer = this.access.identify(socket);
     this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      this.#stopStreams(socket);
+    });
     socket.on('error', () => socket.destroy());
     let buf = '';
     // A flood of requests from one client is answered a slice per event-loop turn, and only
@@ -139,7 +168,18 @@ export class ControlServer {
         this.#loggedRefusal.add(socket);
         this.log.warn('control request refused', { method: req.method, caller: peerId(peer), pid: peer.pid, role: peer.role, because: peer.because });
       }
-      this.#reply(socket, { id: req.id, error: { code: 'forbidden', message: `${req.method} needs the ${handler.role} role; ${peerId(peer)} has ${peer.role === 'none' ? 'no role' : `the ${peer.role} role`} (${peer.because})` } });
+      const message = `${req.method} needs the ${handler.role} role; ${peerId(peer)} has ${peer.role === 'none' ? 'no role' : `the ${peer.role} role`} (${peer.because})`;
+      try {
+        this.onRefused?.(peer, req.method, message);
+      } catch (err) {
+        this.log.warn('could not record a refusal', { err });
+      }
+      this.#reply(socket, { id: req.id, error: { code: 'forbidden', message } });
+      return;
+    }
+    this.stats.byMethod[req.method] = (this.stats.byMethod[req.method] ?? 0) + 1;
+    if (handler.stream) {
+      await this.#openStream(socket, req.id, req.method, handler.stream, req.params, peer);
       return;
     }
     try {
@@ -148,6 +188,56 @@ export class ControlServer {
       this.log.warn('control request failed', { method: req.method, err });
       this.#reply(socket, { id: req.id, error: { code: 'failed', message: (err as Error).message } });
     }
+  }
+
+  async #openStream(socket: Socket, id: string | number, method: string, fn: StreamHandler, params: unknown, peer: Peer): Promise<void> {
+    const open = this.#streams.get(socket) ?? [];
+    if (open.length >= MAX_STREAMS_PER_CONNECTION) {
+      this.stats.badRequests++;
+      this.#reply(socket, { id, error: { code: 'bad_request', message: `at most ${MAX_STREAMS_PER_CONNECTION} subscriptions per connection` } });
+      return;
+    }
+    let answered = false;
+    const push = (event: unknown): void => {
+      // Nothing goes out before the first answer, nor to a client that stopped reading.
+      if (!answered || socket.destroyed) return;
+      if (socket.writableLength > STREAM_MAX_OUTPUT_BYTES) {
+        this.stats.streamDrops++;
+        return;
+      }
+      this.stats.streamEvents++;
+      this.#reply(socket, { id, event });
+    };
+    let sub: { first: unknown; stop(): void };
+    try {
+      sub = await fn(params, peer, push);
+    } catch (err) {
+      this.log.warn('control subscription failed', { method, err });
+      this.#reply(socket, { id, error: { code: 'failed', message: (err as Error).message } });
+      return;
+    }
+    if (socket.destroyed) {
+      sub.stop();
+      return;
+    }
+    this.stats.streams++;
+    let stopped = false;
+    open.push(() => {
+      if (stopped) return;
+      stopped = true;
+      this.stats.streams--;
+      sub.stop();
+    });
+    this.#streams.set(socket, open);
+    this.#reply(socket, { id, result: sub.first });
+    answered = true;
+  }
+
+  #stopStreams(socket: Socket): void {
+    const open = this.#streams.get(socket);
+    if (!open) return;
+    this.#streams.delete(socket);
+    for (const stop of open) stop();
   }
 
   #reply(socket: Socket, res: ControlResponse): void {

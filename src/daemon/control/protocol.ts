@@ -11,7 +11,12 @@ export interface ControlRequest {
 
 export type ControlResponse =
   | { id: number | string | null; result: unknown }
-  | { id: number | string | null; error: { code: string; message: string } };
+  | { id: number | string | null; error: { code: string; message: string } }
+  /**
+   * A stream's later pushes (ControlServer.stream): after the request's `result`, the daemon
+   * sends `event` lines with the same id on the same connection until the client hangs up.
+   */
+  | { id: number | string | null; event: unknown };
 
 /** Longest request line accepted; anything longer is a client bug or an attack. */
 export const MAX_REQUEST_BYTES = 64 * 1024;

@@ -113,5 +113,7 @@ export function evaluateAlarms(
 }
 
 function bySeverityThenAge(a: Alarm, b: Alarm): number {
-  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.since - b.since || a.id.localeCompare(b.id);
+  // Ids are lowercase ASCII with hyphens: code-point order is the same as localeCompare's, and
+  // it never initialises ICU's collator (~2.5 MiB of RSS on a daemon that otherwise needs none).
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.since - b.since || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

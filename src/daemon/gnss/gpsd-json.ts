@@ -51,13 +51,14 @@ export interface SkyReport {
   satellites?: SkySatelliteReport[];
 }
 
-function round(v: number, decimals: number): number {
+/** gpsd's precision for a value (shared with gpsd-json-text.ts, which must print the same digits). */
+export function roundTo(v: number, decimals: number): number {
   const f = 10 ** decimals;
   return Math.round(v * f) / f;
 }
 
 function put<T extends object>(o: T, key: keyof T, v: number | null | undefined, decimals: number): void {
-  if (v !== null && v !== undefined && Number.isFinite(v)) (o as Record<string, number>)[key as string] = round(v, decimals);
+  if (v !== null && v !== undefined && Number.isFinite(v)) (o as Record<string, number>)[key as string] = roundTo(v, decimals);
 }
 
 export function tpvReport(fix: Fix, device?: string): TpvReport {

@@ -15,7 +15,18 @@ const MAX_BUFFERED = 64 * 1024;
  * byte stays one character and binary noise reaches the framer intact (a UTF-8 decode would
  * fold it into U+FFFD). Lines are handed over synchronously per chunk: an async iterator
  * per line would cost more than decoding the line.
+ *
+ * Lines are cut straight out of each chunk's text; only a line split across two chunks is
+ * joined. Prefixing every chunk with the previous remainder instead would copy each chunk a
+ * second time, and chunk-sized strings past V8's regular object size live in the large
+ * object space until a full collection: over a long log that is memory that grows with the
+ * input's size rather than with its longest epoch.
  */
+/** A chunk's bytes as text, without copying a Buffer first (Buffer.from(buffer) copies). */
+function latin1(u8: Uint8Array): string {
+  return (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)).toString('latin1');
+}
+
 export async function forEachLine(
   input: NodeJS.ReadableStream,
   onLine: (line: string) => void,
@@ -23,13 +34,20 @@ export async function forEachLine(
 ): Promise<void> {
   let rest = '';
   for await (const chunk of input) {
-    const text = rest + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('latin1'));
+    const text = typeof chunk === 'string' ? chunk : latin1(chunk as Uint8Array);
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+    let nl = text.indexOf('\n');
+    if (nl >= 0 && rest.length > 0) {
+      onLine(rest + text.slice(0, nl));
+      rest = '';
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    for (; nl >= 0; nl = text.indexOf('\n', start)) {
       onLine(text.slice(start, nl));
       start = nl + 1;
     }
-    rest = text.slice(start);
+    rest = start === 0 ? rest + text : rest + text.slice(start);
     if (rest.length > MAX_BUFFERED) {
       onLine(rest);
       rest = '';

@@ -17,7 +17,9 @@ import { HoldoverMonitor } from '../rtc/holdover-monitor.js';
 import { createLogger, stderrIsJournal, type Logger } from '../logger.js';
 import { Notifier } from '../notify/sd-notify.js';
 import { redactSecrets } from '../mcp/tools/redact.js';
-import { buildDrivers, type Drivers } from '../wiring.js';
+import { buildDrivers, buildGnssLink, buildPpsSource, type Drivers } from '../wiring.js';
+import { loadedSubsystems } from '../wiring-loaded.js';
+import { settleHeapAfterStartup } from '../wiring-memory.js';
 import { startGpsdExport, type GpsdExport } from '../wiring-gpsd.js';
 import { startTimekeeperFeed, type TimekeeperFeed } from '../wiring-timekeeper.js';
 import { openHardwareRtc, systemClockAccess } from '../wiring-rtc.js';
@@ -83,6 +85,7 @@ export class DaemonLifecycle {
   #fleet: FleetHandle | null = null;
   #alarms: AlarmService | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
+  #settle: { cancel(): void } | null = null;
   #lastStatus = '';
   /** Reloads and the stop run one after another, never interleaved. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -141,7 +144,7 @@ export class DaemonLifecycle {
     const dirProblem = checkDirs({ stateDir: this.#stateDir, runtimeDir: runtimeDir(config, env) });
     if (dirProblem) throw new StartupFailure(EX_CANTCREAT, describeDirProblem(dirProblem), { key: dirProblem.key, path: dirProblem.path });
 
-    this.#drivers = buildDrivers(config, simulate);
+    this.#drivers = await buildDrivers(config, simulate);
     let rtcNote: string | null = null;
     if (!simulate) {
       try {
@@ -172,7 +175,7 @@ export class DaemonLifecycle {
     const control = (this.#control = new ControlServer(controlSocketPath(runtimeDir(config, env)), log.child({ service: 'control' })));
     control.handle('status', () => {
       const s = store.snapshot;
-      return { summary: summaryLine(s), state: s, fleet: s.fleet };
+      return { summary: summaryLine(s), state: s, fleet: s.fleet, footprint: { loaded: loadedSubsystems(), rssBytes: process.memoryUsage.rss() } };
     });
     control.handle('ping', () => ({ pong: true, version: VERSION }));
     try {
@@ -187,7 +190,7 @@ export class DaemonLifecycle {
 
     this.#pps = drivers.pps ? new PpsService(drivers.pps, store, log.child({ service: 'pps' }), { tracker: ppsTrackerOptions(config.pps) }) : null;
     // A simulated RTC (bench, lab) must never set the machine's clock, as in `run --simulate`.
-    const clockAccess = systemClockAccess(simulate || config.rtc.model === 'simulated');
+    const clockAccess = await systemClockAccess(simulate || config.rtc.model === 'simulated');
     const rtc = (this.#rtc = drivers.rtc
       ? new RtcService({
           device: drivers.rtc,
@@ -235,7 +238,7 @@ export class DaemonLifecycle {
       throw new StartupFailure(EX_TEMPFAIL, 'cannot start the HTTP health/metrics endpoint (port taken? set http.listen, or http.listen: off)', { listen: config.http.listen, error: err.message });
     });
     // After the state directory exists (the outbox lives there); records daemon-start.
-    this.#fleet = startFleet({ config: config.fleet, store, stateDir: this.#stateDir, log: log.child({ service: 'fleet' }), software: VERSION });
+    this.#fleet = await startFleet({ config: config.fleet, store, stateDir: this.#stateDir, log: log.child({ service: 'fleet' }), software: VERSION });
     await this.#pps?.start();
     await rtc?.start();
     this.#gnss.start();
@@ -249,6 +252,7 @@ export class DaemonLifecycle {
     this.#notifier.ready();
     this.#publishStatus();
     log.info('ready', { summary: summaryLine(store.snapshot) });
+    this.#settle = settleHeapAfterStartup(this.#gnss, log);
     // STATUS= at most once a second: the state changes with every sentence at 10 Hz.
     this.#statusTimer = setInterval(() => this.#publishStatus(), 1000);
   }
@@ -298,6 +302,7 @@ export class DaemonLifecycle {
 
   async #stopAll(why: string, deadline: Promise<unknown> = new Promise((r) => setTimeout(r, STOP_BUDGET_MS).unref())): Promise<void> {
     if (this.#statusTimer) clearInterval(this.#statusTimer);
+    this.#settle?.cancel();
     const parts = [
       this.#alarms?.stop(),
       this.#holdover?.stop(),
@@ -393,7 +398,7 @@ export class DaemonLifecycle {
       case 'gnss-link': {
         log.info('GNSS settings changed, reopening the receiver', { device: next.gnss.device, baudRate: next.gnss.baudRate });
         await this.#gnss!.stop();
-        this.#drivers.gnss = buildDrivers(next, this.#o.simulate).gnss;
+        this.#drivers.gnss = await buildGnssLink(next, this.#o.simulate);
         store.update('gnss', { device: this.#drivers.gnss.path, link: 'connecting' });
         this.#gnss = this.#makeGnss(next);
         this.#gpsd?.attach(this.#gnss);
@@ -403,7 +408,7 @@ export class DaemonLifecycle {
       }
       case 'pps': {
         await this.#pps?.stop();
-        const source = buildDrivers(next, this.#o.simulate).pps;
+        const source = await buildPpsSource(next, this.#o.simulate);
         this.#drivers.pps = source;
         store.update('pps', { source: source?.path ?? null, link: source ? 'connecting' : 'absent' });
         this.#pps = source ? new PpsService(source, store, log.child({ service: 'pps' }), { tracker: ppsTrackerOptions(next.pps) }) : null;
@@ -454,7 +459,7 @@ export class DaemonLifecycle {
         return;
       case 'fleet':
         await this.#fleet!.stop(FLEET_FLUSH_MS, 'reload');
-        this.#fleet = startFleet({ config: next.fleet, store, stateDir: this.#stateDir, log: log.child({ service: 'fleet' }), software: VERSION, why: 'reload' });
+        this.#fleet = await startFleet({ config: next.fleet, store, stateDir: this.#stateDir, log: log.child({ service: 'fleet' }), software: VERSION, why: 'reload' });
         return;
     }
   }

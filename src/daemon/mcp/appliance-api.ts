@@ -1,4 +1,5 @@
 import type { ApplianceState } from '../core/appliance-state.js';
+import type { TimeQuality } from './tools/quality.js';
 
 
 /**
@@ -25,8 +26,10 @@ export class DaemonDown extends Error {}
 export interface Caller {
   /** Who: the API key's name, or `ssh:<user>` for stdio. */
   id: string;
-  role: 'read' | 'admin';
-  transport: 'stdio' | 'websocket' | 'http';
+  /** `none`: a local caller in none of the control socket's groups (only ever refused). */
+  role: 'read' | 'admin' | 'none';
+  /** `control`: refused by the control socket itself, before any MCP tool. */
+  transport: 'stdio' | 'websocket' | 'http' | 'control';
   /** stdio: the bridge process's uid and pid as the kernel reported them to the daemon (SO_PEERCRED). */
   uid?: number;
   pid?: number;
@@ -66,6 +69,12 @@ export interface RefusalRecord {
 export interface ApplianceApi {
   /** Whole state snapshot; rejects with DaemonDown when the daemon is unreachable. */
   state(): Promise<ApplianceState>;
+  /**
+   * Optional: get_time's quality block without fetching the whole state. Never rejects because
+   * the daemon is down: that is a quality (`daemon: 'down'`). Without it, get_time derives the
+   * quality from state().
+   */
+  quality?(): Promise<TimeQuality>;
   /** The effective configuration with secrets redacted. */
   config(): Promise<unknown>;
   /** Dry run: the rendered timekeeper config and a unified diff against what is installed. */

@@ -2,6 +2,8 @@ import { controlCall, ControlUnavailable } from '../control/control-client.js';
 import { DaemonDown, SubsystemMissing, type ApplianceApi, type AuditRecord, type Caller, type RefusalRecord } from './appliance-api.js';
 import { MCP_CONTROL_METHODS as M, type Envelope, type WhoAmI } from './control-methods.js';
 import type { ApplianceState } from '../core/appliance-state.js';
+import { QualityFeed, type QualityFeedOptions } from './quality-feed.js';
+import { qualityDown, qualityFrom, stateOrDown, type TimeQuality } from './tools/quality.js';
 
 /** Reads answer fast; admin actions may validate with chronyd and restart it. */
 const READ_TIMEOUT_MS = 5000;
@@ -21,6 +23,34 @@ export class ControlApi implements ApplianceApi {
     readonly socketPath: string,
     private readonly call: typeof controlCall = controlCall,
   ) {}
+
+  #feed: QualityFeed | null = null;
+
+  /**
+   * Keeps get_time's quality current by subscription (quality-feed.ts) from now on; without it
+   * every quality() is a round trip. Opened at once, so the first get_time rarely waits.
+   */
+  subscribeQuality(opts: QualityFeedOptions = {}): QualityFeed {
+    this.#feed ??= new QualityFeed(this.socketPath, opts);
+    this.#feed.start();
+    return this.#feed;
+  }
+
+  get qualityFeed(): QualityFeed | null {
+    return this.#feed;
+  }
+
+  /** From the subscription while it is fresh; otherwise asked now (the daemon answers, or is reported down). */
+  async quality(): Promise<TimeQuality> {
+    const q = this.#feed ? await this.#feed.wait() : null;
+    if (q) return q;
+    const r = await stateOrDown(this);
+    return 'state' in r ? qualityFrom(r.state) : qualityDown(r.down);
+  }
+
+  close(): void {
+    this.#feed?.close();
+  }
 
   state(): Promise<ApplianceState> {
     return this.#call(M.state, undefined, READ_TIMEOUT_MS) as Promise<ApplianceState>;

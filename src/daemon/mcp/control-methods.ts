@@ -1,6 +1,7 @@
 import type { ControlServer } from '../control/control-server.js';
 import { peerId, type Peer } from '../control/peer-identity.js';
 import { SubsystemMissing, type ApplianceApi, type Caller } from './appliance-api.js';
+import { streamOptions, watchQuality } from './quality-stream.js';
 
 /**
  * Control-socket methods serving `stratum1d mcp` (the stdio bridge, src/daemon/mcp/control-api.ts).
@@ -23,6 +24,8 @@ export const MCP_CONTROL_METHODS = {
   auditLog: 'mcp.auditLog',
   refusalLog: 'mcp.refusalLog',
   recordRefusal: 'mcp.recordRefusal',
+  /** A subscription (ControlServer.stream): get_time's quality, pushed on change and as a heartbeat (quality-stream.ts). */
+  watchQuality: 'mcp.watchQuality',
 } as const;
 
 /** What `mcp.whoami` answers: the caller as the daemon sees it, which the bridge builds its server from. */
@@ -53,12 +56,22 @@ class Forbidden extends Error {}
  */
 export function registerMcpControlMethods(control: ControlServer, api: ApplianceApi): void {
   const m = MCP_CONTROL_METHODS;
+  // Refused by the socket itself (a caller in none of its groups, or a read caller asking for an
+  // admin method): into the same refusal table, with the kernel's uid, so `get_audit_log` shows it.
+  control.onRefused = (peer, method, reason) => {
+    void api.recordRefusal?.({ id: peerId(peer), role: peer.role, transport: 'control', uid: peer.uid, pid: peer.pid }, method, {}, reason);
+  };
   control.handle(m.whoami, (params, peer) => {
     const c = callerOf(peer, params);
     const who: WhoAmI = { id: c.id, role: c.role, uid: peer.uid, pid: peer.pid, user: peer.user, because: peer.because };
     return { ok: true, value: who } satisfies Envelope;
   });
   control.handle(m.state, () => wrap(() => api.state()));
+  control.stream(m.watchQuality, async (params, _peer, push) => {
+    const watch = api.watch?.bind(api);
+    if (!watch) throw new Error('this daemon cannot push state changes');
+    return watchQuality(await api.state(), watch, push, streamOptions(params));
+  });
   control.handle(m.config, () => wrap(() => api.config()));
   control.handle(m.renderTimekeeperConfig, () => wrap(() => api.renderTimekeeperConfig()));
   for (const [method, tool] of Object.entries(ADMIN) as Array<[keyof typeof ADMIN, string]>) {
@@ -100,7 +113,7 @@ function reasonFor(tool: string, c: Caller): string {
   return `${tool} requires the admin role; caller ${c.id} has the ${c.role} role`;
 }
 
-export function callerOf(peer: Peer, params: unknown): Caller {
+export function callerOf(peer: Peer, params: unknown): Caller & { role: 'read' | 'admin' } {
   const claimed = (params as { caller?: { role?: unknown } } | undefined)?.caller?.role;
   // A peer without a role never reaches a handler (control-server.ts refuses it first).
   const role = peer.role === 'admin' && claimed !== 'read' ? 'admin' : 'read';

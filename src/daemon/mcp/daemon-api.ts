@@ -5,6 +5,7 @@ import type { ConfigPreview } from '../timekeeper/apply/preview.js';
 import type { CommandResult } from '../timekeeper/apply/run-command.js';
 import { type AdminResult, type ApplianceApi, type AuditRecord, type Caller, type RefusalRecord, SubsystemMissing } from './appliance-api.js';
 import type { NewAuditRecord, NewRefusal } from './audit/audit-store.js';
+import { qualityFrom, type TimeQuality } from './tools/quality.js';
 import { redactSecrets } from './tools/redact.js';
 
 /**
@@ -58,6 +59,19 @@ export class DaemonApi implements ApplianceApi {
 
   async state(): Promise<ApplianceState> {
     return this.#d.store.snapshot;
+  }
+
+  #qualityOf: ApplianceState | null = null;
+  #quality: TimeQuality | null = null;
+
+  /** Computed once per state snapshot (snapshots are immutable), not once per get_time. */
+  async quality(): Promise<TimeQuality> {
+    const s = this.#d.store.snapshot;
+    if (s !== this.#qualityOf || this.#quality === null) {
+      this.#quality = qualityFrom(s);
+      this.#qualityOf = s;
+    }
+    return this.#quality;
   }
 
   async config(): Promise<unknown> {

@@ -97,72 +97,158 @@ function bestPosition(sources: PositionSource[]): LatLon | null {
   return best?.position ?? null;
 }
 
-function first<T>(values: Iterable<T | null>): T | null {
-  for (const v of values) if (v !== null) return v;
-  return null;
-}
-
 export interface EpochFix {
   fix: Fix;
   verdict: EpochVerdict;
 }
 
+/**
+ * The values an epoch offers, each the first non-null one in sentence order (GGA/GNS for
+ * altitude, RMC before VTG for speed and track, ...). One pass with no intermediate arrays:
+ * this runs once per epoch, and decoding a long log spends a real share of its time here.
+ */
+interface Offered {
+  altMSL: number | null;
+  geoidSep: number | null;
+  satsUsed: number | null;
+  gsaMode: number | null;
+  garminAlt: number | null;
+  garminDim: 2 | 3 | null;
+  hpe: number | null;
+  vpe: number | null;
+  epe: number | null;
+  leapSeconds: number | null;
+  rmcSpeed: number | null;
+  vtgSpeed: number | null;
+  vtgKmh: number | null;
+  rmcTrack: number | null;
+  vtgTrack: number | null;
+  magvar: number | null;
+  latErr: number | null;
+  lonErr: number | null;
+  altErr: number | null;
+  types: string[];
+}
+
+function offered(sentences: Sentence[]): Offered {
+  const o: Offered = {
+    altMSL: null,
+    geoidSep: null,
+    satsUsed: null,
+    gsaMode: null,
+    garminAlt: null,
+    garminDim: null,
+    hpe: null,
+    vpe: null,
+    epe: null,
+    leapSeconds: null,
+    rmcSpeed: null,
+    vtgSpeed: null,
+    vtgKmh: null,
+    rmcTrack: null,
+    vtgTrack: null,
+    magvar: null,
+    latErr: null,
+    lonErr: null,
+    altErr: null,
+    types: [],
+  };
+  // `if (x === null) x = v` keeps the first value that is not null, exactly like a scan.
+  for (const s of sentences) {
+    if (!o.types.includes(s.type)) o.types.push(s.type);
+    switch (s.type) {
+      case 'GGA':
+      case 'GNS':
+        if (o.altMSL === null) o.altMSL = s.altMSL;
+        if (o.geoidSep === null) o.geoidSep = s.geoidSep;
+        if (o.satsUsed === null) o.satsUsed = s.satsUsed;
+        break;
+      case 'RMC':
+        if (o.rmcSpeed === null) o.rmcSpeed = s.speedKnots;
+        if (o.rmcTrack === null) o.rmcTrack = s.trackTrue;
+        if (o.magvar === null) o.magvar = s.magvar;
+        break;
+      case 'VTG':
+        if (o.vtgSpeed === null) o.vtgSpeed = s.speedKnots;
+        if (o.vtgKmh === null) o.vtgKmh = s.speedKmh;
+        if (o.vtgTrack === null) o.vtgTrack = s.trackTrue;
+        break;
+      case 'GSA':
+        if (s.fixType !== null && (o.gsaMode === null || s.fixType > o.gsaMode)) o.gsaMode = s.fixType;
+        break;
+      case 'GST':
+      case 'GBS':
+        if (o.latErr === null) o.latErr = s.latErr;
+        if (o.lonErr === null) o.lonErr = s.lonErr;
+        if (o.altErr === null) o.altErr = s.altErr;
+        break;
+      // Garmin: $PGRMZ has the altitude in whole feet, $PGRME the receiver's error estimates
+      // and $PGRMF the GPS-UTC leap seconds.
+      case 'PGRMZ':
+        if (o.garminAlt === null) o.garminAlt = s.altitudeFeet === null ? null : s.altitudeFeet * FOOT_M;
+        if (o.garminDim === null && (s.fixDimension === 2 || s.fixDimension === 3)) o.garminDim = s.fixDimension;
+        break;
+      case 'PGRME':
+        if (o.hpe === null) o.hpe = s.hpe;
+        if (o.vpe === null) o.vpe = s.vpe;
+        if (o.epe === null) o.epe = s.epe;
+        break;
+      case 'PGRMF':
+        if (o.leapSeconds === null) o.leapSeconds = s.leapSeconds;
+        break;
+      default:
+        break;
+    }
+  }
+  return o;
+}
+
 export function buildFix(sentences: Sentence[], time: UtcTime | null, receivedAt: number): EpochFix {
   const ev = gather(sentences);
-  const ggaLike = sentences.filter((s) => s.type === 'GGA' || s.type === 'GNS');
-  const rmc = sentences.filter((s) => s.type === 'RMC');
-  const vtg = sentences.filter((s) => s.type === 'VTG');
-  const gsaTypes = sentences.flatMap((s) => (s.type === 'GSA' && s.fixType !== null ? [s.fixType] : []));
+  const o = offered(sentences);
   const position = ev.invalid ? null : bestPosition(ev.sources);
 
-  // Garmin: $PGRMZ has the altitude in whole feet, $PGRME the receiver's error estimates and
-  // $PGRMF the GPS-UTC leap seconds. GGA's decimetres beat PGRMZ's feet when both came.
-  const pgrmz = sentences.flatMap((s) => (s.type === 'PGRMZ' ? [s] : []));
-  const pgrme = sentences.flatMap((s) => (s.type === 'PGRME' ? [s] : []));
-  const pgrmf = sentences.flatMap((s) => (s.type === 'PGRMF' ? [s] : []));
-  const garminAlt = first(pgrmz.map((s) => (s.altitudeFeet === null ? null : s.altitudeFeet * FOOT_M)));
-  const altMSL = position ? (first(ggaLike.map((s) => s.altMSL)) ?? garminAlt) : null;
-  const geoidSep = position ? first(ggaLike.map((s) => s.geoidSep)) : null;
-  const satsUsed = first(ggaLike.map((s) => s.satsUsed));
+  // GGA's decimetres beat PGRMZ's feet when both came.
+  const altMSL = position ? (o.altMSL ?? o.garminAlt) : null;
+  const geoidSep = position ? o.geoidSep : null;
+  const satsUsed = o.satsUsed;
 
   let mode: FixMode = 0;
   if (ev.invalid) mode = 1;
   else if (position) {
     // GSA states the mode; without it, an altitude from enough satellites means 3D.
-    const gsaMode = gsaTypes.length ? Math.max(...gsaTypes) : null;
-    const garminDim = first(pgrmz.map((s) => (s.fixDimension === 2 || s.fixDimension === 3 ? s.fixDimension : null)));
+    const gsaMode = o.gsaMode;
     if (gsaMode === 2 || gsaMode === 3) mode = gsaMode;
-    else if (garminDim !== null) mode = garminDim;
+    else if (o.garminDim !== null) mode = o.garminDim;
     else mode = altMSL !== null && (satsUsed === null || satsUsed >= 4) ? 3 : 2;
   }
 
-  const speedKnots = first([...rmc.map((s) => s.speedKnots), ...vtg.map((s) => s.speedKnots)]);
-  const speedKmh = first(vtg.map((s) => s.speedKmh));
+  const speedKnots = o.rmcSpeed ?? o.vtgSpeed;
+  const speedKmh = o.vtgKmh;
   const speed = speedKnots !== null ? speedKnots * KNOT_MS : speedKmh !== null ? speedKmh / 3.6 : null;
-  const errors = sentences.flatMap((s) => (s.type === 'GST' || s.type === 'GBS' ? [s] : []));
-  const latErr = first(errors.map((s) => s.latErr));
-  const lonErr = first(errors.map((s) => s.lonErr));
+  const latErr = o.latErr;
+  const lonErr = o.lonErr;
   const has2d = mode >= 2;
 
   const fix: Fix = {
     time,
     mode,
     status: has2d ? ev.status : null,
-    leapSeconds: first(pgrmf.map((s) => s.leapSeconds)), // standard NMEA 0183 carries no GPS-UTC offset
+    leapSeconds: o.leapSeconds, // standard NMEA 0183 carries no GPS-UTC offset
     lat: position?.lat ?? null,
     lon: position?.lon ?? null,
     altHAE: altMSL !== null && geoidSep !== null ? altMSL + geoidSep : null,
     altMSL,
     geoidSep,
     speed: has2d ? speed : null,
-    track: has2d ? first([...rmc.map((s) => s.trackTrue), ...vtg.map((s) => s.trackTrue)]) : null,
-    magvar: has2d ? first(rmc.map((s) => s.magvar)) : null,
+    track: has2d ? (o.rmcTrack ?? o.vtgTrack) : null,
+    magvar: has2d ? o.magvar : null,
     climb: null, // no NMEA sentence carries a vertical speed
-    eph: has2d ? (latErr !== null && lonErr !== null ? Math.hypot(latErr, lonErr) : first(pgrme.map((s) => s.hpe))) : null,
-    epv: has2d ? (first(errors.map((s) => s.altErr)) ?? first(pgrme.map((s) => s.vpe))) : null,
-    sep: has2d ? first(pgrme.map((s) => s.epe)) : null,
+    eph: has2d ? (latErr !== null && lonErr !== null ? Math.hypot(latErr, lonErr) : o.hpe) : null,
+    epv: has2d ? (o.altErr ?? o.vpe) : null,
+    sep: has2d ? o.epe : null,
     receivedAt,
-    sentences: [...new Set(sentences.map((s) => s.type))],
+    sentences: o.types,
   };
 
   let verdict: EpochVerdict;

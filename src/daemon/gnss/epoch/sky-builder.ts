@@ -41,8 +41,13 @@ function completeGroups(sentences: Sentence[]): GsvGroup[] {
   return done;
 }
 
-function idKey(gnssid: number | null, svid: number | null, raw: number): string {
-  return gnssid === null ? `raw:${raw}` : `${gnssid}:${svid}`;
+/**
+ * What GSA's "used" list and GSV's view are matched on, as a number (no string per
+ * satellite per epoch): gnssid and svid when the number was identified, else the raw number
+ * (negative, so the two can never collide; svid < 1024 in every numbering scheme).
+ */
+function idKey(gnssid: number | null, svid: number | null, raw: number): number {
+  return gnssid === null || svid === null ? -1 - raw : gnssid * 1024 + svid;
 }
 
 /**
@@ -53,7 +58,7 @@ function idKey(gnssid: number | null, svid: number | null, raw: number): string 
  */
 interface Entry {
   view: SatelliteView;
-  key: string;
+  key: number;
   /** From an NMEA 4.10 per-signal GSV group. */
   perSignal: boolean;
 }
@@ -63,7 +68,7 @@ export class SkyBuilder {
   #age = 0;
 
   build(sentences: Sentence[], time: UtcTime | null): Sky | null {
-    const used = new Set<string>();
+    const used = new Set<number>();
     let anyGsa = false;
     let pdop: number | null = null;
     let hdop: number | null = null;
@@ -98,10 +103,22 @@ export class SkyBuilder {
       entries = null;
       this.#last = null;
     }
-    const satellites = (entries ?? []).map((e) => ({
-      ...e.view,
-      used: used.has(e.key) && (!e.perSignal || e.view.ss !== null),
-    }));
+    const satellites: SatelliteView[] = [];
+    if (entries) {
+      for (const e of entries) {
+        const v = e.view;
+        satellites.push({
+          PRN: v.PRN,
+          gnssid: v.gnssid,
+          svid: v.svid,
+          sigid: v.sigid,
+          el: v.el,
+          az: v.az,
+          ss: v.ss,
+          used: used.has(e.key) && (!e.perSignal || v.ss !== null),
+        });
+      }
+    }
 
     hdop ??= ggaHdop;
     const uSat = anyGsa ? used.size : satsUsed;
@@ -112,7 +129,7 @@ export class SkyBuilder {
 
 function viewOf(groups: GsvGroup[]): Entry[] {
   const out: Entry[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   for (const g of groups) {
     for (const part of g.parts) {
       for (const sat of part ?? []) {
@@ -120,7 +137,8 @@ function viewOf(groups: GsvGroup[]): Entry[] {
         const gnssid = id?.gnssid ?? null;
         const PRN = id?.PRN ?? sat.id;
         // Some receivers repeat GPS satellites under GN and GP talkers: keep the first.
-        const dedup = `${PRN}:${gnssid}:${g.signalId}`;
+        // PRN, gnssid (0-7) and signal id (one hex digit) packed exactly into one number.
+        const dedup = (PRN * 9 + (gnssid ?? 8)) * 17 + (g.signalId ?? 16);
         if (seen.has(dedup) || out.length >= MAX_SATELLITES) continue;
         seen.add(dedup);
         out.push({

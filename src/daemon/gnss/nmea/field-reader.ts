@@ -1,7 +1,48 @@
 import type { LatLon, ShortDate, TimeOfDay } from './sentence-types.js';
 
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-const INTEGER = /^[+-]?\d+$/;
+/**
+ * `[+-]?(digits[.digits?] | .digits)`, checked by char codes: a regex test per field was a
+ * measurable share of decoding a log (several numeric fields per sentence).
+ */
+function isDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = n > 0 ? s.charCodeAt(0) : 0;
+  if (c === 43 /* + */ || c === 45 /* - */) i++;
+  let digits = 0;
+  for (; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    digits++;
+  }
+  if (i < n && s.charCodeAt(i) === 46 /* . */) {
+    for (i++; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+      digits++;
+    }
+  }
+  return i === n && digits > 0;
+}
+
+/** `[+-]?digits`, at most 9 characters, or NaN: exact in a double, and -0 for "-0" like Number(). */
+function parseInteger(s: string): number {
+  const n = s.length;
+  if (n > 9) return NaN;
+  let i = 0;
+  const sign = n > 0 ? s.charCodeAt(0) : 0;
+  if (sign === 43 /* + */ || sign === 45 /* - */) i++;
+  if (i === n) return NaN;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return sign === 45 ? -v : v;
+}
+
+const NONE: readonly number[] = Object.freeze([]);
 
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
@@ -23,7 +64,8 @@ function twoDigits(s: string, i: number): number {
  */
 export class FieldReader {
   readonly #f: readonly string[];
-  #invalid: number[] = [];
+  /** Allocated on the first bad field only: most sentences have none. */
+  #invalid: number[] | null = null;
 
   constructor(fields: readonly string[]) {
     this.#f = fields;
@@ -36,11 +78,11 @@ export class FieldReader {
 
   /** Field indexes that held unparseable text. */
   get invalid(): readonly number[] {
-    return this.#invalid;
+    return this.#invalid ?? NONE;
   }
 
   isInvalid(i: number): boolean {
-    return this.#invalid.includes(i);
+    return this.#invalid !== null && this.#invalid.includes(i);
   }
 
   str(i: number): string {
@@ -48,7 +90,8 @@ export class FieldReader {
   }
 
   #mark(i: number): void {
-    if (!this.#invalid.includes(i)) this.#invalid.push(i);
+    if (this.#invalid === null) this.#invalid = [i];
+    else if (!this.#invalid.includes(i)) this.#invalid.push(i);
   }
 
   #bad(i: number): null {
@@ -59,15 +102,15 @@ export class FieldReader {
   num(i: number): number | null {
     const s = this.str(i);
     if (s === '') return null;
-    if (!DECIMAL.test(s)) return this.#bad(i);
+    if (!isDecimal(s)) return this.#bad(i);
     return Number(s);
   }
 
   int(i: number): number | null {
     const s = this.str(i);
     if (s === '') return null;
-    if (!INTEGER.test(s) || s.length > 9) return this.#bad(i);
-    return Number(s);
+    const v = parseInteger(s);
+    return Number.isNaN(v) ? this.#bad(i) : v;
   }
 
   /** One character out of `allowed`; anything else is invalid. */
@@ -157,7 +200,7 @@ export class FieldReader {
 }
 
 function parseDegMin(s: string, maxDeg: number): { deg: number; digits: number } | null {
-  if (!DECIMAL.test(s) || s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45) return null;
+  if (!isDecimal(s) || s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45) return null;
   const dot = s.indexOf('.');
   const intPart = dot < 0 ? s : s.slice(0, dot);
   // Receivers may drop leading zeros (812.5 = 8°12.5'), but minutes always take two digits.

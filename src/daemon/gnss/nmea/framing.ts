@@ -52,10 +52,52 @@ function printable(s: string, from = 0, to = s.length): boolean {
   return true;
 }
 
-const STANDARD_ADDRESS = /^[A-Z][A-Z0-9][A-Z0-9]{1,8}$/;
+/** `[A-Z][A-Z0-9]{2,9}`: talker (two characters) and formatter, checked by char codes. */
+function standardAddress(a: string): boolean {
+  const n = a.length;
+  if (n < 3 || n > 10) return false;
+  let c = a.charCodeAt(0);
+  if (c < 65 || c > 90) return false;
+  for (let i = 1; i < n; i++) {
+    c = a.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
+}
 
 /** Quectel EC2x sends $PQGSV / $PQGSA for BeiDou and QZSS: standard layouts under a P address. */
 const QUECTEL_STANDARD = new Set(['PQGSV', 'PQGSA']);
+
+/**
+ * The fields are split on first use: a sentence we do not decode (HDG, MWV, most
+ * proprietary ones) is only counted by its address, and splitting it would be wasted work.
+ */
+class Framed implements FramedSentence {
+  readonly #line: string;
+  readonly #from: number;
+  readonly #to: number;
+  #fields: string[] | null = null;
+
+  constructor(
+    readonly address: string,
+    readonly talker: string,
+    readonly type: string,
+    readonly proprietary: boolean,
+    readonly encapsulated: boolean,
+    readonly checksummed: boolean,
+    line: string,
+    from: number,
+    to: number,
+  ) {
+    this.#line = line;
+    this.#from = from;
+    this.#to = to;
+  }
+
+  get fields(): string[] {
+    return (this.#fields ??= this.#line.slice(this.#from, this.#to).split(','));
+  }
+}
 
 function reject(rejected: FrameRejection, head: FrameResult['head'] = null): FrameResult {
   return { sentence: null, rejected, head };
@@ -78,9 +120,19 @@ export function frameLine(raw: string, acceptMissingChecksum: boolean): FrameRes
   if (start < 0) start = line.indexOf('!');
   if (start < 0) return reject(printable(line) ? 'partial' : 'noise');
   const head: FrameResult['head'] = start === 0 ? null : printable(line, 0, start) ? 'partial' : 'noise';
-  if (!printable(line, start)) return reject('noise', head);
 
+  // One pass over the sentence: every character must be printable, and the XOR of those
+  // between the start character and the `*` is the checksum.
   const star = line.lastIndexOf('*');
+  const sumEnd = star > start ? star : end;
+  let sum = 0;
+  for (let i = start + 1; i < sumEnd; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return reject('noise', head);
+    sum ^= c;
+  }
+  if (!printable(line, sumEnd)) return reject('noise', head);
+
   let bodyEnd = line.length;
   let checksummed = false;
   if (star > start) {
@@ -90,8 +142,6 @@ export function frameLine(raw: string, acceptMissingChecksum: boolean): FrameRes
     const hi = hexValue(line.charCodeAt(star + 1));
     const lo = hexValue(line.charCodeAt(star + 2));
     if (hi < 0 || lo < 0) return reject('badChecksum', head);
-    let sum = 0;
-    for (let i = start + 1; i < star; i++) sum ^= line.charCodeAt(i);
     if (sum !== hi * 16 + lo) return reject('badChecksum', head);
     bodyEnd = star;
     checksummed = true;
@@ -99,21 +149,21 @@ export function frameLine(raw: string, acceptMissingChecksum: boolean): FrameRes
     return reject('missingChecksum', head);
   }
 
-  const fields = line.slice(start + 1, bodyEnd).split(',');
-  const address = fields[0]!;
+  const comma = line.indexOf(',', start + 1);
+  const address = line.slice(start + 1, comma < 0 || comma > bodyEnd ? bodyEnd : comma);
   const encapsulated = line.charCodeAt(start) === 33; /* ! */
   if (address.startsWith('P') && !QUECTEL_STANDARD.has(address)) {
     // Proprietary (IEC 61162-1 §7.3.2): `P` + maker code; layouts are the maker's business.
     if (address.length < 2) return reject('badAddress', head);
     return {
-      sentence: { address, talker: 'P', type: address.slice(1), proprietary: true, encapsulated, fields, checksummed },
+      sentence: new Framed(address, 'P', address.slice(1), true, encapsulated, checksummed, line, start + 1, bodyEnd),
       rejected: null,
       head,
     };
   }
-  if (!STANDARD_ADDRESS.test(address)) return reject('badAddress', head);
+  if (!standardAddress(address)) return reject('badAddress', head);
   return {
-    sentence: { address, talker: address.slice(0, 2), type: address.slice(2), proprietary: false, encapsulated, fields, checksummed },
+    sentence: new Framed(address, address.slice(0, 2), address.slice(2), false, encapsulated, checksummed, line, start + 1, bodyEnd),
     rejected: null,
     head,
   };

@@ -46,9 +46,15 @@ export async function callTool(tools: ReadonlyMap<string, ToolDef>, name: string
 async function callToolUncounted(tools: ReadonlyMap<string, ToolDef>, name: string, rawArgs: unknown, ctx: ToolContext): Promise<CallToolResult> {
   const tool = tools.get(name);
   if (!tool) throw unknownTool(name);
-  const parsed = tool.input.safeParse(rawArgs ?? {});
-  if (!parsed.success) throw invalidParams(tool, parsed.error);
-  const args = parsed.data as Record<string, unknown>;
+  let args: Record<string, unknown>;
+  if (takesNothing(tool) && isEmpty(rawArgs)) {
+    // The answer zod would give for a tool without arguments called without any.
+    args = {};
+  } else {
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) throw invalidParams(tool, parsed.error);
+    args = parsed.data as Record<string, unknown>;
+  }
   if (tool.access === 'admin' && ctx.caller.role !== 'admin') {
     const reason = `${tool.name} requires the admin role; caller ${ctx.caller.id} has the ${ctx.caller.role} role`;
     try {
@@ -60,8 +66,9 @@ async function callToolUncounted(tools: ReadonlyMap<string, ToolDef>, name: stri
   }
   try {
     const out = await tool.run(args, ctx);
-    const checked = tool.output.safeParse(out.structured);
-    if (!checked.success) {
+    // Hot tools' outputs are checked against their schemas in the unit tests, not per call.
+    const checked = tool.hot ? null : tool.output.safeParse(out.structured);
+    if (checked && !checked.success) {
       // Our bug, not the caller's: say so rather than send data that breaks the declared schema.
       return errorResult(`internal error in ${tool.name}: its result does not match its output schema (${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
     }
@@ -71,6 +78,21 @@ async function callToolUncounted(tools: ReadonlyMap<string, ToolDef>, name: stri
   } catch (err) {
     return errorResult(describeFailure(tool.name, err));
   }
+}
+
+const noInput = new WeakMap<ToolDef, boolean>();
+
+function takesNothing(tool: ToolDef): boolean {
+  let v = noInput.get(tool);
+  if (v === undefined) noInput.set(tool, (v = Object.keys(tool.input.shape).length === 0));
+  return v;
+}
+
+function isEmpty(args: unknown): boolean {
+  if (args === undefined || args === null) return true; // callTool parses `rawArgs ?? {}`
+  if (typeof args !== 'object' || Array.isArray(args)) return false;
+  for (const _ in args) return false;
+  return Object.getPrototypeOf(args) === Object.prototype;
 }
 
 export function describeFailure(tool: string, err: unknown): string {

@@ -13,6 +13,8 @@ import { defineTool, type ToolContext, ToolFailure } from './tool-def.js';
  */
 
 async function quality(ctx: ToolContext): Promise<TimeQuality> {
+  // The bridge serves it from its subscription, the daemon from its current snapshot.
+  if (ctx.api.quality) return ctx.api.quality();
   const r = await stateOrDown(ctx.api);
   return 'state' in r ? qualityFrom(r.state) : qualityDown(r.down);
 }
@@ -29,6 +31,7 @@ function instant(ns: bigint, zone: string): InstantView {
 
 const getTime = defineTool({
   name: 'get_time',
+  hot: true,
   title: 'Current time',
   description:
     'The current time from this time server: Unix seconds and nanoseconds, ISO 8601 with nanoseconds, RFC 3339, RFC 2822, calendar fields (weekday, ISO week, day of year), and its quality: synchronised or not, the source, and the estimated error from the timekeeper.',
@@ -43,6 +46,7 @@ const getTime = defineTool({
 
 const getUnixTime = defineTool({
   name: 'get_unix_time',
+  hot: true,
   title: 'Unix time',
   description: 'Seconds since 1970-01-01T00:00:00Z (POSIX, no leap seconds) and the nanoseconds within the second.',
   input: z.strictObject({}),
@@ -55,6 +59,7 @@ const getUnixTime = defineTool({
 
 const getNanos = defineTool({
   name: 'get_nanos',
+  hot: true,
   title: 'Unix time in nanoseconds',
   description: 'Nanoseconds since the Unix epoch as a decimal string (the value exceeds 2^53, so a JSON number would round it). Digits below the millisecond come from the monotonic clock anchored to the system clock.',
   input: z.strictObject({}),

@@ -38,6 +38,11 @@ export interface ToolDef {
   destructive: boolean;
   /** Calling twice has the same effect as once. */
   idempotent: boolean;
+  /**
+   * Called at high rates (get_time and friends): the result is not re-checked against the output
+   * schema on every call; unit tests check it (test/unit/daemon/mcp/tools/hot-tools.test.ts).
+   */
+  hot?: boolean;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
 }
 
@@ -51,6 +56,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: {
   access?: 'read' | 'admin';
   destructive?: boolean;
   idempotent?: boolean;
+  hot?: boolean;
   run(args: z.infer<I>, ctx: ToolContext): Promise<{ structured: z.infer<O>; text: string; failed?: boolean }>;
 }): ToolDef {
   return {
@@ -62,6 +68,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: {
     access: def.access ?? 'read',
     destructive: def.destructive ?? false,
     idempotent: def.idempotent ?? true,
+    hot: def.hot ?? false,
     run: (args, ctx) => def.run(args as z.infer<I>, ctx) as Promise<ToolOutput>,
   };
 }
