@@ -4,21 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UnixDatagramReceiver } from '../drivers/native/unix-datagram-receiver.js';
+import { benchDaemonEnv } from './daemon-env.js';
 
 const BIN = new URL('../../bin/stratum1d.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function daemonEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dir,
-    STRATUM1D_PATHS__RUNTIME_DIR: join(dir, 'run'),
-    STRATUM1D_PATHS__STATE_DIR: join(dir, 'state'),
-    STRATUM1D_LOG__LEVEL: 'warn',
-    STRATUM1D_GPSD__PORT: '0',
-    ...extra,
-  };
-}
 
 function stopChild(child: ChildProcess): Promise<number> {
   const t0 = performance.now();
@@ -57,7 +46,7 @@ export async function benchReady(runs: number): Promise<ReadyResult> {
       });
     });
     const child = spawn(process.execPath, [BIN, 'run', '--simulate'], {
-      env: daemonEnv(dir, { NOTIFY_SOCKET: sock }),
+      env: benchDaemonEnv(dir, { NOTIFY_SOCKET: sock }),
       stdio: 'ignore',
     });
     try {

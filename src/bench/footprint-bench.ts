@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, type BenchFigure } from './figure.js';
 import { sampleProc } from './proc-sample.js';
+import { benchDaemonEnv } from './daemon-env.js';
 
 /**
  * The daemon's memory footprint against its peer, an idle bare `node`, measured side by side:
@@ -33,19 +34,7 @@ const fmt = (x: number, d = 1) => x.toFixed(d);
 
 type Log = (s: string) => void;
 
-/** The daemon's environment: its own directories, warnings only, no shared ports (HTTP still listens). */
-function daemonEnv(dir: string, rateHz: number): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dir,
-    STRATUM1D_PATHS__RUNTIME_DIR: join(dir, 'run'),
-    STRATUM1D_PATHS__STATE_DIR: join(dir, 'state'),
-    STRATUM1D_LOG__LEVEL: 'warn',
-    STRATUM1D_GPSD__PORT: '0',
-    STRATUM1D_HTTP__LISTEN: '127.0.0.1:0',
-    STRATUM1D_SIMULATOR__RATE_HZ: String(rateHz),
-  };
-}
+const daemonEnv = (dir: string, rateHz: number): NodeJS.ProcessEnv => benchDaemonEnv(dir, { STRATUM1D_SIMULATOR__RATE_HZ: String(rateHz) });
 
 function envLine(rateHz: number): string {
   return `env -i PATH="$PATH" HOME=$D STRATUM1D_PATHS__RUNTIME_DIR=$D/run STRATUM1D_PATHS__STATE_DIR=$D/state STRATUM1D_LOG__LEVEL=warn STRATUM1D_GPSD__PORT=0 STRATUM1D_HTTP__LISTEN=127.0.0.1:0 STRATUM1D_SIMULATOR__RATE_HZ=${rateHz}`;
