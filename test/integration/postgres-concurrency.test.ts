@@ -6,6 +6,7 @@ import { PostgresStore } from '../../src/collector/store/postgres-store.js';
 import { SCHEMA_VERSION } from '../../src/collector/store/postgres-schema.js';
 import { eventRecord, items, telemetryRecord } from '../helpers/fleet-store-conformance.js';
 import { hasPostgres, startPostgres, type PostgresLab } from '../helpers/postgres-lab.js';
+import { seededRandom } from '../../src/lib/seeded-random.js';
 
 /**
  * Several collectors on one PostgreSQL: separate pools (as separate processes have), the same
@@ -25,16 +26,7 @@ const T0 = Date.UTC(2025, 2, 1, 23, 0, 0);
 const DIST_STORE = new URL('../../dist/collector/store/postgres-store.js', import.meta.url).pathname;
 
 /** A deterministic PRNG so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** The appliance's whole history: records 1..N with a few retention gaps. */
 function history(n: number): { records: Map<number, WireRecord>; gaps: { from: number; to: number }[] } {

@@ -7,6 +7,7 @@ import { listPartitions, partitionName, dayOf } from '../../src/collector/store/
 import { PostgresStore } from '../../src/collector/store/postgres-store.js';
 import { items, telemetryRecord } from '../helpers/fleet-store-conformance.js';
 import { hasPostgres, startPostgres, type PostgresLab } from '../helpers/postgres-lab.js';
+import { seededRandom } from '../../src/lib/seeded-random.js';
 
 /**
  * maintain() on PostgreSQL: daily partitions created ahead and dropped whole by retention
@@ -79,16 +80,7 @@ t.test('partitions: created ahead, created on demand, dropped whole by retention
 });
 
 /** A deterministic PRNG so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function randomAgg(rand: () => number, scale: number): Aggregate | null {
   if (rand() < 0.15) return null;
