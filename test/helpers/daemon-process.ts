@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -112,4 +112,18 @@ export async function eventually<T>(fn: () => T | undefined | Promise<T | undefi
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A simulated daemon on its own config file (`yaml`), up to 'ready', killed at teardown. The
+ * file stays where the test can rewrite it for a reload.
+ */
+export async function simulatedDaemonWithConfig(t: { teardown(fn: () => unknown): void }, yaml: string, readyMs = 30_000): Promise<{ d: DaemonProcess; dir: string; cfg: string }> {
+  const dir = tempDir();
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, yaml);
+  const d = new DaemonProcess(['run', '--simulate', '--config', cfg], dir);
+  t.teardown(() => d.stop('SIGKILL'));
+  await d.waitForLog((r) => r.msg === 'ready', readyMs);
+  return { d, dir, cfg };
 }

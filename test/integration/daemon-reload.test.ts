@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { hashKey } from '../../src/daemon/mcp/auth/api-keys.js';
-import { DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
+import { DaemonProcess, simulatedDaemonWithConfig, eventually, tempDir } from '../helpers/daemon-process.js';
 import { freeTcpPort } from '../helpers/ports.js';
 
 /** A daemon whose gpsd port comes from the config file (the helper pins it to 0 by environment). */
@@ -38,12 +38,7 @@ async function reload(d: DaemonProcess): Promise<Record<string, unknown>> {
 }
 
 t.test('a reload with an unchanged configuration changes nothing observable', async (t) => {
-  const dir = tempDir();
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, 'log:\n  level: info\ngpsd:\n  enabled: true\n');
-  const d = new DaemonProcess(['run', '--simulate', '--config', cfg], dir);
-  t.teardown(() => d.stop('SIGKILL'));
-  await d.waitForLog((r) => r.msg === 'ready', 30_000);
+  const { d, cfg } = await simulatedDaemonWithConfig(t, 'log:\n  level: info\ngpsd:\n  enabled: true\n');
   const before = await eventually(async () => {
     const s = await status(d);
     return s.state.gnss.trust.timeValid && s.state.holdover.state !== 'holdover' ? s : undefined;
@@ -133,12 +128,7 @@ t.test('a reload changing the gpsd port moves the server', async (t) => {
 });
 
 t.test('a key that needs a restart is reported and keeps its running value', async (t) => {
-  const dir = tempDir();
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, 'log:\n  format: json\n');
-  const d = new DaemonProcess(['run', '--simulate', '--config', cfg], dir);
-  t.teardown(() => d.stop('SIGKILL'));
-  await d.waitForLog((r) => r.msg === 'ready', 30_000);
+  const { d, cfg } = await simulatedDaemonWithConfig(t, 'log:\n  format: json\n');
   writeFileSync(cfg, 'log:\n  format: text\n  level: debug\n');
   const rec = await reload(d);
   t.equal(rec.outcome, 'partial');

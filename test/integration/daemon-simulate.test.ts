@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
+import { DaemonProcess, simulatedDaemonWithConfig, eventually, tempDir } from '../helpers/daemon-process.js';
 import { NotifyListener } from '../helpers/notify-listener.js';
 
 interface StatusJson {
@@ -93,12 +93,7 @@ t.test('a second daemon on the same runtime directory fails fast', async (t) => 
 });
 
 t.test('SIGHUP reloads the configuration; a broken one is rejected and the daemon keeps running', async (t) => {
-  const dir = tempDir();
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, 'log:\n  level: info\n');
-  const d = new DaemonProcess(['run', '--simulate', '--config', cfg], dir);
-  t.teardown(() => d.stop('SIGKILL'));
-  await d.waitForLog((r) => r.msg === 'ready', 15_000);
+  const { d, cfg } = await simulatedDaemonWithConfig(t, 'log:\n  level: info\n', 15_000);
   t.notOk(d.logs().some((r) => r.level === 'debug'), 'no debug lines at level info');
 
   writeFileSync(cfg, 'log:\n  level: debug\n');
