@@ -9,6 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import WebSocket from 'ws';
 import { type BenchFigure, median } from './figure.js';
+import { shippedNodeOptions } from './shipped-node-options.js';
 
 /**
  * MCP figures for `npm run bench` (issue 12, item 3), each measured in one run against its peer:
@@ -187,7 +188,7 @@ export async function startBenchDaemon(nodeArgs: string[] = []): Promise<BenchDa
     STRATUM1D_MCP__MAX_CONNECTIONS: '128',
     STRATUM1D_MCP__MAX_CONNECTIONS_PER_KEY: '128',
   };
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'run', '--simulate'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'run', '--simulate'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NODE_OPTIONS: shippedNodeOptions(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let buf = '';
   const wsUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
