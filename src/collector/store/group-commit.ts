@@ -38,7 +38,16 @@ export interface GroupCommitOptions<J, R> {
   maxJobs?: number;
   /** Groups committing at once (default 1). */
   concurrency?: number;
+  /** ms, monotonic (default performance.now): tests drive the window with their own clock. */
+  now?: () => number;
+  /** Runs `fn` after `ms` on that clock and returns a cancel (default setTimeout). */
+  after?: (ms: number, fn: () => void) => () => void;
 }
+
+const realAfter = (ms: number, fn: () => void): (() => void) => {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+};
 
 export interface GroupCommitStats {
   groups: number;
@@ -61,18 +70,18 @@ export class GroupCommit<J, R> {
   #queue: Waiting<J, R>[] = [];
   #inFlight = 0;
   readonly #busyKeys = new Set<string>();
-  #timer: NodeJS.Timeout | null = null;
+  #cancelTimer: (() => void) | null = null;
   readonly #idle: Array<() => void> = [];
   readonly stats: GroupCommitStats = { groups: 0, jobs: 0, largestGroup: 0, failedGroups: 0 };
 
   constructor(opts: GroupCommitOptions<J, R>) {
-    this.#o = { windowMs: 2, maxJobs: 256, concurrency: 1, ...opts };
+    this.#o = { windowMs: 2, maxJobs: 256, concurrency: 1, now: () => performance.now(), after: realAfter, ...opts };
     if (!(this.#o.maxJobs >= 1) || !(this.#o.concurrency >= 1) || !(this.#o.windowMs >= 0)) throw new RangeError('group commit: maxJobs and concurrency must be >= 1, windowMs >= 0');
   }
 
   submit(job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ job, key: this.#o.key(job), since: performance.now(), resolve, reject });
+      this.#queue.push({ job, key: this.#o.key(job), since: this.#o.now(), resolve, reject });
       this.#schedule();
     });
   }
@@ -95,23 +104,23 @@ export class GroupCommit<J, R> {
       return;
     }
     if (this.#inFlight >= this.#o.concurrency) return; // a completing group calls us again
-    const waited = performance.now() - this.#queue[0]!.since;
+    const waited = this.#o.now() - this.#queue[0]!.since;
     if (this.#queue.length >= this.#o.maxJobs || waited >= this.#o.windowMs) {
       this.#flush();
       return;
     }
-    if (this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
+    if (this.#cancelTimer === null) {
+      this.#cancelTimer = this.#o.after(Math.max(0, this.#o.windowMs - waited), () => {
+        this.#cancelTimer = null;
         this.#schedule();
-      }, Math.max(0, this.#o.windowMs - waited));
+      });
     }
   }
 
   #flush(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+    if (this.#cancelTimer !== null) {
+      this.#cancelTimer();
+      this.#cancelTimer = null;
     }
     while (this.#inFlight < this.#o.concurrency && this.#queue.length > 0) {
       const group: Waiting<J, R>[] = [];
