@@ -86,27 +86,47 @@ t.test('an abstract NOTIFY_SOCKET (@name) works', async (t) => {
   t.equal(m?.pid, process.pid);
 });
 
-t.test('WATCHDOG_USEC=400000 gives a WATCHDOG=1 at once and then about every 200 ms', async (t) => {
+t.test('WATCHDOG_USEC=400000 gives a WATCHDOG=1 at once and then one every 200 ms', async (t) => {
+  // The schedule is asserted through the injected timer, not by timing real pings: how late a
+  // loaded machine delivers them says nothing about the period the notifier chose.
+  const l = listener(t);
+  const timers: { ms: number; fn: () => void; cancelled: boolean }[] = [];
+  const n = Notifier.fromEnv(l.env({ WATCHDOG_USEC: '400000' }), {
+    every: (fn, ms) => {
+      const timer = { ms, fn, cancelled: false };
+      timers.push(timer);
+      return () => {
+        timer.cancelled = true;
+      };
+    },
+  });
+  t.teardown(() => n.stop());
+  n.startWatchdog();
+  t.equal(n.stats.watchdogPings, 1, 'the first ping goes at once, before any period has passed');
+  n.startWatchdog(); // a second start must not double the rate
+  t.same(
+    timers.map((x) => x.ms),
+    [200],
+    'one timer, at half of WATCHDOG_USEC',
+  );
+  for (let i = 0; i < 5; i++) timers[0]!.fn();
+  t.equal(n.stats.watchdogPings, 6, 'a ping per period');
+  const pings = await l.waitFor((m) => m.fields.WATCHDOG === '1', 6, 10_000);
+  t.ok(pings.every((p) => p.pid === process.pid), 'each one reached systemd from our pid');
+  n.stop();
+  t.equal(timers[0]!.cancelled, true, 'stop() cancels the timer');
+});
+
+t.test('the real timer keeps pinging until stop()', async (t) => {
   const l = listener(t);
   const n = notifier(t, l.env({ WATCHDOG_USEC: '400000' }));
-  const started = performance.now();
   n.startWatchdog();
-  n.startWatchdog(); // a second start must not double the rate
-  const pings = await l.waitFor((m) => m.fields.WATCHDOG === '1', 7, 4000);
+  const pings = await l.waitFor((m) => m.fields.WATCHDOG === '1', 4, 30_000);
   n.stop();
-  const first = pings[0]!.monotonicMs - started;
-  t.ok(first < 200, `first ping after ${first.toFixed(1)} ms, well before the first period ends`);
-  const gaps = pings.slice(1, 7).map((p, i) => p.monotonicMs - pings[i]!.monotonicMs);
+  const gaps = pings.slice(1).map((p, i) => p.monotonicMs - pings[i]!.monotonicMs);
   t.comment(`intervals (ms): ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
-  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-  // The mean spans six periods, so a late receive of one ping barely moves it; single
-  // gaps carry that receive jitter in both directions on a busy machine.
-  t.ok(mean >= 195 && mean <= 250, `mean ${mean.toFixed(1)} ms`);
-  // The median ignores one stalled event-loop turn on a loaded CI machine (timing goals are
-  // benchmarks; what is asserted here is the period the notifier chose).
-  const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1]!;
-  t.ok(median >= 180 && median < 260, `median interval ${median.toFixed(1)} ms (half of WATCHDOG_USEC)`);
   t.ok(pings.every((p) => p.pid === process.pid));
+  await sleep(300); // a datagram already in flight lands before the count is taken
   const count = l.withField('WATCHDOG').length;
   await sleep(500);
   t.equal(l.withField('WATCHDOG').length, count, 'stop() ends the pings');
