@@ -58,7 +58,7 @@ export class NotifyListener {
   }
 
   /** Resolves once `count` messages match, rejects after `timeoutMs`. */
-  async waitFor(match: (m: NotifyMessage) => boolean, count = 1, timeoutMs = 3000): Promise<NotifyMessage[]> {
+  async waitFor(match: (m: NotifyMessage) => boolean, count = 1, timeoutMs = 20_000): Promise<NotifyMessage[]> {
     // A condition, not a timing goal: on a loaded machine give it at least a minute.
     timeoutMs = Math.max(timeoutMs, 60_000);
     const found = (): NotifyMessage[] => this.messages.filter(match);

@@ -29,7 +29,7 @@ async function setup(t: Test, opts: { now?: () => number; record?: boolean; maxL
     const before = link.stats().bytes;
     const len = Buffer.isBuffer(data) ? data.length : Buffer.byteLength(data, 'latin1');
     device.emit(Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1'));
-    await until(() => link.stats().bytes >= before + len, 2000, 'the chunk to be read');
+    await until(() => link.stats().bytes >= before + len, 20_000, 'the chunk to be read');
   };
   return { device, link, lines, closes, feed };
 }
@@ -133,7 +133,7 @@ t.test('unplugging closes the link with an error; open() fails until the device 
   const { device, link, lines, closes, feed } = await setup(t);
   await feed(`${RMC}\r\n`);
   device.unplug();
-  await until(() => closes.length > 0, 2000, 'close');
+  await until(() => closes.length > 0, 20_000, 'close');
   t.equal(closes.length, 1);
   t.match(closes[0]?.message, new RegExp(`${device.path}: device went away`));
   t.notOk(link.isOpen);
