@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { median, type BenchFigure } from './figure.js';
 import { sampleProc } from './proc-sample.js';
 import { benchDaemonEnv } from './daemon-env.js';
+import { shippedNodeOptions } from './shipped-node-options.js';
 
 /**
  * The daemon's memory footprint against its peer, an idle bare `node`, measured side by side:
@@ -37,7 +38,7 @@ type Log = (s: string) => void;
 const daemonEnv = (dir: string, rateHz: number): NodeJS.ProcessEnv => benchDaemonEnv(dir, { STRATUM1D_SIMULATOR__RATE_HZ: String(rateHz) });
 
 function envLine(rateHz: number): string {
-  return `env -i PATH="$PATH" HOME=$D STRATUM1D_PATHS__RUNTIME_DIR=$D/run STRATUM1D_PATHS__STATE_DIR=$D/state STRATUM1D_LOG__LEVEL=warn STRATUM1D_GPSD__PORT=0 STRATUM1D_HTTP__LISTEN=127.0.0.1:0 STRATUM1D_SIMULATOR__RATE_HZ=${rateHz}`;
+  return `env -i PATH="$PATH" HOME=$D NODE_OPTIONS='${shippedNodeOptions()}' STRATUM1D_PATHS__RUNTIME_DIR=$D/run STRATUM1D_PATHS__STATE_DIR=$D/state STRATUM1D_LOG__LEVEL=warn STRATUM1D_GPSD__PORT=0 STRATUM1D_HTTP__LISTEN=127.0.0.1:0 STRATUM1D_SIMULATOR__RATE_HZ=${rateHz}`;
 }
 
 interface Running {
