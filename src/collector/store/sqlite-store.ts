@@ -19,7 +19,7 @@ import {
 } from './fleet-store.js';
 import { bucketStart, foldIntoBucket, ROLLUP_MS } from './rollup.js';
 import { migrate } from './sqlite-migrations.js';
-import { GroupCommit, type GroupCommitStats, type Outcome } from './group-commit.js';
+import { GroupCommit, type GroupCommitOptions, type GroupCommitStats, type Outcome } from './group-commit.js';
 
 interface IngestJob {
   device: string;
@@ -65,18 +65,30 @@ interface RecordDbRow {
   body: string;
 }
 
+export type SqliteGrouping = Pick<GroupCommitOptions<unknown, unknown>, 'windowMs' | 'maxJobs' | 'now' | 'after'>;
+
 export class SqliteStore implements FleetStore {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #s: ReturnType<typeof prepare>;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, grouping: SqliteGrouping) {
     this.#db = db;
     this.#s = prepare(db);
+    this.#group = new GroupCommit<IngestJob, IngestResult>({
+      key: (j) => j.device,
+      windowMs: 2,
+      maxJobs: 512,
+      ...grouping,
+      commit: async (jobs) => this.#commitGroup(jobs),
+    });
   }
 
-  /** Opens (creating if needed) and migrates the database at `path`. */
-  static open(path: string): SqliteStore {
+  /**
+   * Opens (creating if needed) and migrates the database at `path`. `grouping` tunes the group
+   * commit (tests give it their own clock and window; the collector keeps the defaults).
+   */
+  static open(path: string, grouping: SqliteGrouping = {}): SqliteStore {
     let db: Database.Database;
     try {
       db = new Database(path);
@@ -88,7 +100,7 @@ export class SqliteStore implements FleetStore {
     } catch (err) {
       throw new StoreOpenError(`cannot open the SQLite database ${path}: ${(err as Error).message}`);
     }
-    return new SqliteStore(db);
+    return new SqliteStore(db, grouping);
   }
 
   get journalMode(): string {
@@ -143,12 +155,7 @@ export class SqliteStore implements FleetStore {
    * better-sqlite3 transaction), so one that throws is rolled back alone and the others still
    * commit. Every promise resolves only after the shared COMMIT has returned, i.e. is on disk.
    */
-  readonly #group = new GroupCommit<IngestJob, IngestResult>({
-    key: (j) => j.device,
-    windowMs: 2,
-    maxJobs: 512,
-    commit: async (jobs) => this.#commitGroup(jobs),
-  });
+  readonly #group: GroupCommit<IngestJob, IngestResult>;
 
   /** Groups committed so far (for the benchmark and tests). */
   get groupStats(): Readonly<GroupCommitStats> {
