@@ -75,7 +75,7 @@ export class GroupCommit<J, R> {
   readonly stats: GroupCommitStats = { groups: 0, jobs: 0, largestGroup: 0, failedGroups: 0 };
 
   constructor(opts: GroupCommitOptions<J, R>) {
-    this.#o = { windowMs: 2, maxJobs: 256, concurrency: 1, now: () => performance.now(), after: realAfter, ...opts };
+    this.#o = { windowMs: 2, maxJobs: 256, concurrency: 1, ...opts, now: opts.now ?? (() => performance.now()), after: opts.after ?? realAfter };
     if (!(this.#o.maxJobs >= 1) || !(this.#o.concurrency >= 1) || !(this.#o.windowMs >= 0)) throw new RangeError('group commit: maxJobs and concurrency must be >= 1, windowMs >= 0');
   }
 
