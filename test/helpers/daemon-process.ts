@@ -80,7 +80,7 @@ export class DaemonProcess {
    */
   status(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, 'status', '--socket', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [BIN, 'status', '--socket', this.socket, ...args], { encoding: 'utf8', timeout: MIN_WAIT_MS }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout, stderr });
       });
