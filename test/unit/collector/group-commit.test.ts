@@ -1,5 +1,6 @@
 import t from 'tap';
 import { GroupCommit, type Outcome } from '../../../src/collector/store/group-commit.js';
+import { ManualClock } from '../../../src/drivers/clock.js';
 
 /** A commit whose completion the test releases by hand; records every event in order. */
 function manualCommits() {
@@ -29,30 +30,16 @@ interface Job {
 }
 
 /**
- * The group's clock: time moves only when the test says, so a loaded machine (a descheduled
- * test between two submits) cannot split or join a group by accident.
+ * The group's clock: time moves only when the test says, so a loaded machine (a test descheduled
+ * between two submits) cannot split or join a group by accident. The drivers' ManualClock, seen
+ * through the two functions a group commit takes (the collector shares no code with drivers/).
  */
 function manualClock() {
-  let now = 0;
-  let timers: { at: number; fn: () => void }[] = [];
+  const clock = new ManualClock();
   return {
-    now: () => now,
-    after(ms: number, fn: () => void) {
-      const timer = { at: now + ms, fn };
-      timers.push(timer);
-      return () => {
-        timers = timers.filter((x) => x !== timer);
-      };
-    },
-    advance(ms: number) {
-      now += ms;
-      for (;;) {
-        const due = timers.filter((x) => x.at <= now).sort((a, b) => a.at - b.at)[0];
-        if (!due) return;
-        timers = timers.filter((x) => x !== due);
-        due.fn();
-      }
-    },
+    now: () => Number(clock.monoNs()) / 1e6,
+    after: (ms: number, fn: () => void) => clock.setTimeout(fn, ms),
+    advance: (ms: number) => clock.advance(ms),
   };
 }
 type Clock = ReturnType<typeof manualClock>;
