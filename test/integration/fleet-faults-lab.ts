@@ -266,6 +266,24 @@ export class Appliance {
   }
 
   /**
+   * The sequence numbers retention dropped and not yet acknowledged, from the outbox's gap rows
+   * (readable beside the running daemon, as `fleet()`). Read while nothing can acknowledge them,
+   * this is the set the appliance counts as dropped.
+   */
+  droppedSeqs(): Set<number> {
+    const db = new Database(join(this.dir, 'state', 'fleet-outbox.db'), { readonly: true, fileMustExist: true });
+    try {
+      const out = new Set<number>();
+      for (const g of db.prepare('SELECT from_seq AS f, to_seq AS t FROM gaps').all() as Array<{ f: number; t: number }>) {
+        for (let s = g.f; s <= g.t; s++) out.add(s);
+      }
+      return out;
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
    * Stops the appliance so that everything it wrote is acknowledged: SIGTERM (a last upload
    * inside the daemon's stop budget); if a backlog is left (a slow machine), start it again,
    * wait for the acknowledgement to pass what it had, and stop again.
@@ -299,6 +317,10 @@ export interface StoredCheck {
   /** Telemetry records whose `at` is earlier than the one before (by sequence): a clock that went back. */
   atWentBack: number;
   gapReasons: string[];
+  /** Sequence numbers stored as records. */
+  recordSeqs: Set<number>;
+  /** Sequence numbers stored as gaps. */
+  gapSeqSet: Set<number>;
 }
 
 /** What the store holds for one device, checked against its sequence numbers 1..lastSeq. */
@@ -313,8 +335,15 @@ export async function checkStored(store: FleetStore, device: string): Promise<St
   for (const r of tele) add(r.seq);
   for (const r of events) add(r.seq);
   const records = seen.size;
+  const recordSeqs = new Set(seen.keys());
   const duplicates = tele.length + events.length - records;
-  for (const g of gaps) for (let s = g.from; s <= g.to; s++) add(s);
+  const gapSeqSet = new Set<number>();
+  for (const g of gaps) {
+    for (let s = g.from; s <= g.to; s++) {
+      add(s);
+      gapSeqSet.add(s);
+    }
+  }
   const missing: number[] = [];
   const overlaps: number[] = [];
   for (let s = 1; s <= row.lastSeq; s++) {
@@ -334,6 +363,8 @@ export async function checkStored(store: FleetStore, device: string): Promise<St
     overlaps: overlaps.slice(0, 20),
     atWentBack,
     gapReasons: [...new Set(gaps.map((g) => g.reason))],
+    recordSeqs,
+    gapSeqSet,
   };
 }
 
