@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
@@ -16,7 +17,7 @@ import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
  * one API key ("flood") at once
  * - writes 10,000 JSON-RPC requests down one WebSocket in one go, then 16 messages of ~900 kB,
  * - sends one WebSocket message over mcp.maxMessageBytes,
- * - fires 300 concurrent Streamable HTTP POSTs, pipelines 2,000 more on one connection, and
+ * - fires 300 concurrent Streamable HTTP POSTs (each on its own connection), pipelines 2,000 more on one connection, and
  *   posts a body over the limit.
  * Meanwhile another key's clients use both transports and `stratum1d status` is asked.
  *
@@ -66,6 +67,26 @@ function control(socket: string, method: string): Promise<Record<string, unknown
 
 const initialize = (id: number | string) => ({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '0' } } });
 const HTTP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/**
+ * One POST on a connection of its own (no pool, no keep-alive, no client-side timeouts), as one
+ * of many independent clients would send it: a failure is the daemon's, never a pooled socket
+ * reused as the server closed it or a client timer that fired while this loaded process was
+ * descheduled. A transport failure comes back as status 0 with its error code.
+ */
+function postOwnConnection(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, connection: 'close', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: `response: ${e.code ?? ''} ${e.message}` }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: `request: ${e.code ?? ''} ${e.message}` }));
+    req.end(body);
+  });
+}
 
 t.test('flooding both MCP transports: status answers, other clients are served, every request answered, chronyd samples stay right', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
   const dir = tempDir();
@@ -144,9 +165,8 @@ t.test('flooding both MCP transports: status answers, other clients are served, 
   const httpOutcomes: Array<{ status: number; body: string }> = [];
   const concurrent = Promise.all(
     Array.from({ length: 300 }, (_, i) =>
-      fetch(listening.http, { method: 'POST', headers: { ...HTTP_HEADERS, 'x-api-key': FLOOD_HTTP_KEY, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list' }) }).then(
-        async (r) => httpOutcomes.push({ status: r.status, body: await r.text() }),
-        (e: Error) => httpOutcomes.push({ status: 0, body: e.message }),
+      postOwnConnection(listening.http, { ...HTTP_HEADERS, 'x-api-key': FLOOD_HTTP_KEY, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list' })).then((o) =>
+        httpOutcomes.push(o),
       ),
     ),
   );
