@@ -9,9 +9,10 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { basename, join } from 'node:path';
 import { betterSqliteBinary, nodeAbi } from './native-sqlite.mjs';
 import { log, run, walk } from './util.mjs';
+import { englishOnly } from '../zod-english-only.mjs';
 
 // Bump when the pruning rules change, so cached trees are rebuilt.
-const PRUNE_REVISION = 2;
+const PRUNE_REVISION = 3;
 
 // Build-only or foreign files: C/C++ sources and headers, gyp/cmake files, source maps (their
 // sources are not shipped), VCS and CI dotfiles.
@@ -93,6 +94,10 @@ function prune(nm, target) {
     for (const f of readdirSync(join(prebuilds, dir))) if (!target.serialportKeep.test(f)) rmSync(join(prebuilds, dir, f));
   }
   for (const d of ['src', 'binding.gyp']) rmSync(join(sp, d), { recursive: true, force: true });
+  // zod: its locale index cut to English, as `npm ci` does in the source tree (the script says
+  // why). Here a layout it does not know fails the build instead of shipping the heavier tree.
+  const zod = englishOnly(join(nm, 'zod'));
+  if (zod !== 'cut' && zod !== 'already') throw new Error(`zod locales: ${zod}`);
   // Everywhere: build-only sources, dotfiles (VCS and CI configuration).
   for (const { path, st } of [...walk(nm)]) {
     if (!existsSync(path)) continue;

@@ -150,14 +150,16 @@ t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.joi
       const koffi = req('koffi');
       const strlen = koffi.load('libc.so.6').func('size_t strlen(const char *)');
       const { autoDetect } = req('@serialport/bindings-cpp');
-      console.log(JSON.stringify({ sqlite: db.prepare('select sqlite_version() v, (select x from t) x').get(), strlen: Number(strlen('stratum')), binding: typeof autoDetect().list }));`;
+      const zodLocales = Object.keys(req('zod').locales);
+      console.log(JSON.stringify({ sqlite: db.prepare('select sqlite_version() v, (select x from t) x').get(), strlen: Number(strlen('stratum')), binding: typeof autoDetect().list, zodLocales }));`;
     const p = sh(process.execPath, ['-e', probe], { cwd: dir, env });
     t.equal(p.code, 0, p.err);
-    const got = JSON.parse(p.out || '{}') as { sqlite?: { v: string; x: number }; strlen?: number; binding?: string };
+    const got = JSON.parse(p.out || '{}') as { sqlite?: { v: string; x: number }; strlen?: number; binding?: string; zodLocales?: string[] };
     t.equal(got.sqlite?.x, 42, 'better-sqlite3 opens a WAL database and reads back');
     t.match(got.sqlite?.v, /^3\.\d+/);
     t.equal(got.strlen, 7, 'koffi calls into libc');
     t.equal(got.binding, 'function', 'the serialport binding loads');
+    t.same(got.zodLocales, ['en'], "zod's locale index cut to English (scripts/zod-english-only.mjs)");
 
     t.equal(sh('sh', ['-n', join(dir, 'usr/bin/stratum1d')]).code, 0);
     t.match(readFileSync(join(dir, 'usr/bin/stratum1d'), 'utf8'), /exec \/usr\/bin\/node \/usr\/lib\/stratum1d\/bin\/stratum1d\.js "\$@"/);
