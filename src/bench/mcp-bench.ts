@@ -322,7 +322,7 @@ export async function benchMcpFigures(opts: { rounds: number; log: (s: string) =
           ...(firstRatio <= 1 ? {} : {
                 why:
                   `${((firstRatio - 1) * 100).toFixed(0)} % slower: before it answers, the bridge loads its whole tool set (time, timekeeping, diagnostic and admin tools; ` +
-                  '163 modules against time-mcp\'s 119, counted by hand at dd0d2b7: time-mcp ships as one bundled file) and asks the daemon who the caller is (SO_PEERCRED)',
+                  '163 ESM modules against time-mcp\'s 119, counted by hand at dd0d2b7: time-mcp ships as one bundled file) and asks the daemon who the caller is (SO_PEERCRED)',
               }),
         },
         commands: [daemonCmd, bridgeCmd, peerCmd, runCmd],
