@@ -2,8 +2,9 @@
 // zod's index re-exports every one of its ~60 error-message locales (`z.locales`), and plain
 // Node ESM (no bundler to tree-shake) loads them all with the first `import 'zod'`: 1–3 MiB of
 // the daemon's resident memory on the simulator 30 s after start (issue 12; docs/decisions.md
-// has the measurements), for translations it never uses. zod itself only ever uses English (its schemas import
-// `locales/en.js` directly) and so do we, so the locale index is cut down to English. Run by
+// has the measurements), for translations it never uses. zod itself only ever uses English
+// (its schemas import `locales/en.js` directly) and so do we, so the locale index is cut down to
+// English. Run by
 // `npm ci` (postinstall) and by the package build on its production tree (installed with
 // --ignore-scripts). Without it everything still works, only heavier.
 //
