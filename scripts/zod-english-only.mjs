@@ -4,9 +4,8 @@
 // the daemon's resident memory on the simulator 30 s after start (issue 12; docs/decisions.md
 // has the measurements), for translations it never uses. zod itself only ever uses English
 // (its schemas import `locales/en.js` directly) and so do we, so the locale index is cut down to
-// English. Run by
-// `npm ci` (postinstall) and by the package build on its production tree (installed with
-// --ignore-scripts). Without it everything still works, only heavier.
+// English. Run by `npm ci` (postinstall) and by the package build on its production tree
+// (installed with --ignore-scripts). Without it everything still works, only heavier.
 //
 // A zod whose locale files are laid out differently is left alone with a warning: an upgrade
 // must never break an install.
