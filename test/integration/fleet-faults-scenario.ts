@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the collector's mark == what the appliance wrote, every number 1..lastSeq stored once or in a
  * gap, no duplicates, and gaps only where retention dropped records (and `collector devices
  * --json` reports them). A dropped number may still be stored as a record: the collector stored
- * it before it stopped, its acknowledgement was lost, and retention dropped it before the resend. Waits are for conditions; the sleeps are the lengths of the faults.
+ * it before it stopped, its acknowledgement was lost, and retention dropped it before the resend.
+ * Waits are for conditions; the sleeps are the lengths of the faults.
  */
 export async function runFaultScenario(t: Test, db: string): Promise<void> {
   const port = await freeTcpPort();
