@@ -42,3 +42,16 @@ export function parseFlags(argv: string[], spec: FlagSpec): ParsedFlags {
   }
   return out;
 }
+
+/** Runs a subcommand; a UsageError becomes the message, the usage hint and exit 64. */
+export async function exitOnUsageError(io: CliIo, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`stratum1d: ${err.message}\nRun 'stratum1d --help' for usage.\n`);
+      return 64;
+    }
+    throw err;
+  }
+}

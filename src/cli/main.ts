@@ -1,6 +1,6 @@
 import { VERSION } from '../daemon/version.js';
 import { existsSync } from 'node:fs';
-import { type CliIo, parseFlags, UsageError } from './flags.js';
+import { type CliIo, exitOnUsageError, parseFlags, UsageError } from './flags.js';
 
 /** What `config check|render|apply` read without --config on an installed appliance. */
 const INSTALLED_CONFIG = '/etc/stratum1d/config.yaml';
@@ -29,63 +29,57 @@ commands:
 
 Run 'stratum1d <command> --help' for a command's options.`;
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export function main(argv: string[], io: CliIo): Promise<number> {
+  return exitOnUsageError(io, () => dispatch(argv, io));
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'run': {
-        const f = parseFlags(rest, { config: 'string', simulate: 'boolean', help: 'boolean' });
-        if (f.help) {
-          io.stdout.write('usage: stratum1d run [--config FILE] [--simulate]\n');
-          return 0;
-        }
-        if (f._.length) throw new UsageError(`unexpected argument ${f._[0]}`);
-        const { runDaemon } = await import('../daemon/main.js');
-        const code = await runDaemon({ configFile: (f.config as string | undefined) ?? null, simulate: f.simulate === true });
-        // A driver handle that failed to close must not keep a stopped daemon alive.
-        setTimeout(() => process.exit(code), 200).unref();
-        return code;
-      }
-      case 'status':
-        return await (await import('./status.js')).runStatus(rest, io);
-      case 'decode':
-        return await (await import('./decode.js')).runDecode(rest, io);
-      case 'simulate':
-        return await (await import('./simulate.js')).runSimulate(rest, io);
-      case 'setup':
-        return await (await import('./setup.js')).runSetup(rest, io);
-      case 'mcp': {
-        // The MCP server's modules load while the bridge's first requests to the daemon travel.
-        const { runMcp } = await import('./mcp.js');
-        return await runMcp(rest, io, { loadServer: async () => (await import('../daemon/mcp/server/create-server.js')).createMcpServer });
-      }
-      case 'admin-run':
-        return await (await import('./admin-run.js')).runAdminRun(rest, io);
-      case 'collector':
-        return await (await import('./collector.js')).runCollector(rest, io);
-      case 'config':
-        if (rest[0] === 'example') return (await import('./config-example.js')).runConfigExample(rest.slice(1), io);
-        if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
-        if (rest[0] === 'apply') return await (await import('./config-apply.js')).runConfigApply(rest.slice(1), io);
-        return await runConfig(rest, io);
-      case '--version':
-      case 'version':
-        io.stdout.write(`${VERSION}\n`);
+  switch (cmd) {
+    case 'run': {
+      const f = parseFlags(rest, { config: 'string', simulate: 'boolean', help: 'boolean' });
+      if (f.help) {
+        io.stdout.write('usage: stratum1d run [--config FILE] [--simulate]\n');
         return 0;
-      case undefined:
-      case '--help':
-      case 'help':
-        io.stdout.write(`${HELP}\n`);
-        return cmd === undefined ? 64 : 0;
-      default:
-        throw new UsageError(`unknown command "${cmd}"`);
+      }
+      if (f._.length) throw new UsageError(`unexpected argument ${f._[0]}`);
+      const { runDaemon } = await import('../daemon/main.js');
+      const code = await runDaemon({ configFile: (f.config as string | undefined) ?? null, simulate: f.simulate === true });
+      // A driver handle that failed to close must not keep a stopped daemon alive.
+      setTimeout(() => process.exit(code), 200).unref();
+      return code;
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`stratum1d: ${err.message}\nRun 'stratum1d --help' for usage.\n`);
-      return 64;
-    }
-    throw err;
+    case 'status':
+      return await (await import('./status.js')).runStatus(rest, io);
+    case 'decode':
+      return await (await import('./decode.js')).runDecode(rest, io);
+    case 'simulate':
+      return await (await import('./simulate.js')).runSimulate(rest, io);
+    case 'setup':
+      return await (await import('./setup.js')).runSetup(rest, io);
+    case 'mcp':
+      // bin/stratum1d.js runs this from the bundle (mcp-main.ts); here for in-process callers.
+      return await (await import('./mcp-main.js')).mcpCommand(rest, io);
+    case 'admin-run':
+      return await (await import('./admin-run.js')).runAdminRun(rest, io);
+    case 'collector':
+      return await (await import('./collector.js')).runCollector(rest, io);
+    case 'config':
+      if (rest[0] === 'example') return (await import('./config-example.js')).runConfigExample(rest.slice(1), io);
+      if (rest[0] === 'render') return await (await import('./config-render.js')).runConfigRender(rest.slice(1), io);
+      if (rest[0] === 'apply') return await (await import('./config-apply.js')).runConfigApply(rest.slice(1), io);
+      return await runConfig(rest, io);
+    case '--version':
+    case 'version':
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case 'help':
+      io.stdout.write(`${HELP}\n`);
+      return cmd === undefined ? 64 : 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
   }
 }
 

@@ -21,7 +21,7 @@ const APP = 'usr/lib/stratum1d';
 
 const missing = ['dpkg-deb', 'lintian', 'file'].filter((x) => spawnSync('which', [x]).status !== 0);
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
   return { code: r.status, out: r.stdout ?? '', err: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
@@ -82,6 +82,7 @@ t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.joi
       [`${APP}/libexec/chrony-socket-access`, '-rwxr-xr-x'],
       [`${APP}/package.json`, '-rw-r--r--'],
       [`${APP}/dist/cli/main.js`, '-rw-r--r--'],
+      [`${APP}/dist/bundle/mcp-main.js`, '-rw-r--r--'],
       [`${APP}/node_modules/better-sqlite3/build/Release/better_sqlite3.node`, '-rw-r--r--'],
       ['usr/lib/systemd/system/stratum1d.service', '-rw-r--r--'],
       ['usr/lib/systemd/system/stratum1d-admin@.service', '-rw-r--r--'],
@@ -160,6 +161,13 @@ t.test('the amd64 package', { skip: missing.length > 0 ? `missing: ${missing.joi
     t.equal(got.strlen, 7, 'koffi calls into libc');
     t.equal(got.binding, 'function', 'the serialport binding loads');
     t.same(got.zodLocales, ['en'], "zod's locale index cut to English (scripts/zod-english-only.mjs)");
+
+    // `stratum1d mcp` starts from its bundle (scripts/bundle-mcp.mjs), which reads the package's version.
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'deb', version: '0' } } };
+    const mcp = sh(join(app, 'bin/stratum1d.js'), ['mcp', '--socket', join(dir, 'no-daemon.sock')], { cwd: dir, env, input: `${JSON.stringify(init)}\n` });
+    t.equal(mcp.code, 0, mcp.err);
+    const answer = JSON.parse(mcp.out.split('\n')[0] || '{}') as { id?: number; result?: { serverInfo?: { name: string; version: string } } };
+    t.same(answer.result?.serverInfo, { name: 'stratum1d', version: VERSION }, 'the packaged bridge answers initialize with the package version');
 
     t.equal(sh('sh', ['-n', join(dir, 'usr/bin/stratum1d')]).code, 0);
     t.match(readFileSync(join(dir, 'usr/bin/stratum1d'), 'utf8'), /exec \/usr\/bin\/node \/usr\/lib\/stratum1d\/bin\/stratum1d\.js "\$@"/);
