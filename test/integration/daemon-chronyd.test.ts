@@ -49,14 +49,23 @@ t.test('stratum1d run --simulate feeds chronyd -x; calibrated NMEA offset within
   t.ok(calibrated.nmeaOffset.valueS > 0.1 && calibrated.nmeaOffset.valueS < 0.2, `calibrated delay ${calibrated.nmeaOffset.valueS} s (simulated latency 0.12 s)`);
   t.equal(calibrated.nmeaOffset.reference, 'pps');
 
-  // chronyd filters refclock samples and reports a new one every few seconds: wait for one it
-  // took well after the calibration was in force, then it must sit on the truth.
+  // With poll 0 chronyd reports each sample as it comes, and on a loaded machine one of them can
+  // be stamped a scheduling delay late. Production polls at 16 s and median-filters 16 samples;
+  // here the test takes the median of five samples chronyd received well after the calibration
+  // was in force, and that must sit on the truth.
   const calibratedAt = Date.now();
-  const source = await eventually(() => {
+  await eventually(() => {
     const s = nmeaSource(port);
     return s && s.reach > 0 && Date.now() - s.lastRxS * 1000 > calibratedAt + 2000 ? s : undefined;
   }, 20_000, 'chronyc to show a post-calibration NMEA sample');
-  t.ok(Math.abs(source.offsetS) < 0.005, `NMEA offset ${(source.offsetS * 1000).toFixed(2)} ms from truth`);
+  const offsets: number[] = [];
+  while (offsets.length < 5) {
+    await new Promise((r) => setTimeout(r, 1100));
+    const s = nmeaSource(port);
+    if (s) offsets.push(s.offsetS);
+  }
+  const median = [...offsets].sort((a, b) => a - b)[offsets.length >> 1]!;
+  t.ok(Math.abs(median) < 0.005, `NMEA offset ${(median * 1000).toFixed(2)} ms from truth (median of ${offsets.map((o) => (o * 1000).toFixed(2)).join(', ')} ms)`);
 
   // The daemon's own view of chronyd, through its status poller (chronyc -c over the UDP port).
   const tk = await eventually(async () => {
