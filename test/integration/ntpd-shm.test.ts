@@ -11,6 +11,7 @@ import type { Fix } from '../../src/daemon/core/fix.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import { NtpShmWriter } from '../../src/daemon/timekeeper/feed/ntp-shm-writer.js';
 import { shmGet, shmRemove } from '../../src/drivers/native/sysv-shm.js';
+import { claimShmUnit } from '../helpers/shm-unit.js';
 
 /**
  * ntpsec's ntpd reading our NTP SHM segment. ntpd adjusts the kernel clock at start even
@@ -41,8 +42,7 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ntpd-shm-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // Well above the units gpsd and a system ntpd use (0-7), so nothing real is disturbed.
-  const unit = 100 + (process.pid % 100);
+  const unit = claimShmUnit(t);
   const conf = join(dir, 'ntp.conf');
   writeFileSync(conf, [
     `refclock shm unit ${unit} refid NMEA minpoll 3 maxpoll 3`,

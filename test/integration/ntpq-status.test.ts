@@ -13,6 +13,7 @@ import { createLogger } from '../../src/daemon/logger.js';
 import { NtpShmWriter } from '../../src/daemon/timekeeper/feed/ntp-shm-writer.js';
 import { NtpqClient } from '../../src/daemon/timekeeper/status/ntpq-client.js';
 import { TimekeeperStatusService } from '../../src/daemon/timekeeper/status/timekeeper-status-service.js';
+import { claimShmUnit } from '../helpers/shm-unit.js';
 
 /*
  * ntpsec's ntpd reading our NTP SHM segment, asked by NtpqClient through the real ntpq.
@@ -32,8 +33,7 @@ const missing = [ntpd, ntpqPy].find((p) => !existsSync(p));
 const tools = ['unshare', 'nsenter', 'ip', 'setpriv', 'python3'].filter((x) => spawnSync('sh', ['-c', `command -v ${x}`]).status !== 0);
 const skip = missing ? `ntpsec not unpacked: ${missing} is missing (CI installs it under ${NTPSEC})` : tools.length > 0 ? `missing tools: ${tools.join(', ')}` : false;
 
-// Units 200-249: apart from gpsd's and a system ntpd's (0-7) and ntpd-shm.test.ts's (100-199).
-const unit = 200 + (process.pid % 50);
+const unit = claimShmUnit(t);
 const dir = mkdtempSync(join(tmpdir(), 's1d-ntpq-'));
 const conf = join(dir, 'ntp.conf');
 writeFileSync(conf, [

@@ -4,6 +4,7 @@ import { NtpShmWriter, writeShmSample, type ShmStores } from '../../../../../src
 import { SHM_LAYOUTS, type ShmSample } from '../../../../../src/daemon/timekeeper/feed/shm-time.js';
 import { shmInfo, shmRemove, type ShmSegmentInfo } from '../../../../../src/drivers/native/sysv-shm.js';
 import { fullMemoryBarrier } from '../../../../../src/drivers/native/memory-barrier.js';
+import { claimShmUnit } from '../../../../helpers/shm-unit.js';
 
 const log = createLogger({ level: 'error', format: 'json' });
 const sample: ShmSample = { clockSec: 1_800_000_000, clockNsec: 125_000_999, receiveSec: 1_800_000_000, receiveNsec: 125_400_000, leap: 1, precision: -10 };
@@ -61,7 +62,7 @@ t.test('layout on armhf: an existing segment decides, else the platform, never "
 });
 
 t.test('a real segment: created 0600, layout and mode reported, leap written', async (t) => {
-  const unit = 180 + (process.pid % 40); // far above the units gpsd and ntpd use
+  const unit = claimShmUnit(t);
   const w = new NtpShmWriter({ unit, log });
   t.teardown(() => w.close(true));
   const fix = { time: { year: 2026, month: 6, day: 30, hour: 12, minute: 0, second: 5, millis: 0 }, receivedAt: Date.UTC(2026, 5, 30, 12, 0, 5, 130) } as never;
@@ -76,7 +77,7 @@ t.test('a real segment: created 0600, layout and mode reported, leap written', a
 });
 
 t.test('a world-writable segment made by someone else is used but reported', async (t) => {
-  const unit = 140 + (process.pid % 40);
+  const unit = claimShmUnit(t);
   const { shmGet } = await import('../../../../../src/drivers/native/sysv-shm.js');
   const id = shmGet(0x4e545030 + unit, 96, { create: true, mode: 0o666 });
   t.teardown(() => shmRemove(id));
