@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { systemClock } from '../../src/drivers/clock.js';
 import { UnixDatagramSender } from '../../src/drivers/native/unix-datagram-sender.js';
 import { DeviceSink } from '../../src/drivers/sim/line-sink.js';
@@ -39,9 +39,27 @@ export function chronydConf(dir: string, cmdPort: number, lines: string[]): stri
   return conf;
 }
 
-/** `chronyd -x` (never the machine's clock) in the foreground on a configuration from chronydConf. */
+/**
+ * `chronyd -x` (never the machine's clock) in the foreground on a configuration from chronydConf.
+ * Its log (stderr under -d) goes to `chronyd.log` beside the configuration, so a test can say
+ * what chronyd saw (chronydWarnings).
+ */
 export function spawnChronyd(conf: string): ChildProcess {
-  return spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: 'ignore' });
+  const log = openSync(join(dirname(conf), 'chronyd.log'), 'a');
+  try {
+    return spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', conf], { stdio: ['ignore', log, log] });
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** chronyd's warnings so far (e.g. "Out of order sample detected, discarding history for NMEA"). */
+export function chronydWarnings(dir: string): string[] {
+  try {
+    return readFileSync(join(dir, 'chronyd.log'), 'utf8').split('\n').filter((l) => /warn|discard|jump|ignored|error/i.test(l));
+  } catch {
+    return [];
+  }
 }
 
 /** chronyd with one NMEA SOCK refclock (noselect): what the flood tests feed and read back. */

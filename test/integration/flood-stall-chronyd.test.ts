@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
 import { startPtyPair } from '../helpers/pty.js';
-import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
+import { chronydWarnings, startNmeaChronyd } from '../helpers/chronyd-lab.js';
 
 /**
  * No stall corrupts a sample. The built daemon reads a receiver on a real pseudo-terminal
@@ -113,7 +113,7 @@ t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receiv
   // 0.4 s: PPS numbers a pulse by a label within 0.4 s of it; a late stamp would show seconds.
   t.ok(Math.abs(worst.offsetS) < 0.4, `every NMEA sample within 400 ms of truth (worst ${(worst.offsetS * 1000).toFixed(1)} ms); a late stamp would show seconds`);
   const stats = (await chronyc(port, 'sourcestats')).split('\n').find((l) => l.split(',')[0] === 'NMEA')?.split(',');
-  t.ok(stats && Number(stats[7]) < 0.05, `chronyd's std dev over its NMEA samples ${stats ? (Number(stats[7]) * 1000).toFixed(2) : '?'} ms`);
+  t.ok(stats && Number(stats[7]) < 0.05, `chronyd's std dev over its NMEA samples ${stats ? (Number(stats[7]) * 1000).toFixed(2) : '?'} ms (sourcestats: ${stats?.join(',')}; chronyd's warnings: ${JSON.stringify(chronydWarnings(dir))})`);
   const after = await state();
   const feed = after!.timekeeper.feed;
   t.ok(feed.stalledDropped! >= 2, `the epochs read late after the stall were dropped and counted (${feed.stalledDropped}, worst ${feed.worstStallS} s)`);
