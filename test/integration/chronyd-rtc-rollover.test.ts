@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -10,6 +10,21 @@ import { freeUdpPort } from '../helpers/ports.js';
 
 const WEEKS_MS = 1024 * 7 * 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hasGpspipe = spawnSync('gpspipe', ['-V']).status === 0;
+type Report = Record<string, unknown>;
+
+/**
+ * What ntpd's gpsd refclock driver would read: `gpspipe -w -P` asks for the JSON reports and
+ * the pps ones (TOFF), as the driver's WATCH does. `lines` counts every line, greeting included.
+ */
+async function gpspipe(port: number, lines: number): Promise<{ reports: Report[]; from: number; to: number }> {
+  const from = Date.now();
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile('gpspipe', ['-w', '-P', '-n', String(lines), `127.0.0.1:${port}`], { timeout: 60_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+  );
+  const reports = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Report);
+  return { reports, from, to: Date.now() };
+}
 
 /**
  * A receiver date the release-date floor cannot correct: 1024 weeks (19.6 years) in the
@@ -22,8 +37,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Judged from chronyd's side (`log refclocks` records every sample it receives): no NMEA
  * sample while the date is wrong; the `gnss-time-disagrees` alarm, status and MCP say why;
  * once the receiver sends the right date, samples flow, none off by a second.
+ *
+ * ntpd's side is the daemon's gpsd port, read by a real gpspipe: while the date is refused,
+ * TPV reports carry no `time` and there is no TOFF (the two things ntpd's gpsd driver takes
+ * its time from); once the date is accepted, both are back.
  */
-t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd', { skip: hasChrony && hasSocat ? false : 'chronyd or socat not installed' }, async (t) => {
+t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd', { skip: hasChrony && hasSocat && hasGpspipe ? false : 'chronyd, socat or gpspipe not installed' }, async (t) => {
   const dir = tempDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freeUdpPort();
@@ -58,6 +77,7 @@ t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd',
     STRATUM1D_ALARMS__RAISE_AFTER_S: '1',
   });
   t.teardown(() => d.stop('SIGKILL'));
+  const gpsdPort = Number((await d.waitForLog((r) => r.msg === 'gpsd JSON server listening')).port);
 
   const bad = await until(d, 'the label held against the RTC and found 1024 weeks ahead', (v) =>
     v.gnss.trust.check?.verdict === 'disagrees' && v.gnss.trust.check.reference === 'RTC' && v.alarms.active.some((a) => a.id === 'gnss-time-disagrees'), 45_000);
@@ -69,6 +89,17 @@ t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd',
   const during = (await until(d, 'state', () => true)).timekeeper.feed.sockSent;
   t.equal(during, 0, 'no SOCK sample was sent from the wrong label');
   t.same(nmeaOffsets(), [], 'chronyd received no NMEA sample');
+  // ntpd's way in: the gpsd port, read while the date is still refused.
+  const refused = await gpspipe(gpsdPort, 16);
+  const tpvRefused = refused.reports.filter((r) => r.class === 'TPV');
+  t.ok(tpvRefused.length >= 3, `TPV reports while the date is refused (${tpvRefused.length})`);
+  t.same(tpvRefused.filter((r) => 'time' in r), [], 'no TPV carries the refused label as its time');
+  t.ok(tpvRefused.every((r) => r.mode === 3 && typeof r.lat === 'number'), 'TPV still reports the 3D fix and position (cgps keeps working)');
+  t.same(refused.reports.filter((r) => r.class === 'TOFF'), [], 'no TOFF while the date is refused');
+  t.match(refused.reports.find((r) => r.class === 'WATCH'), { pps: true }, 'gpspipe -P asked for TOFF (the capture could have seen one)');
+  const stillBad = await until(d, 'state', () => true);
+  t.equal(stillBad.timekeeper.feed.sockSent, 0, 'no SOCK sample after the capture either: the date was refused throughout');
+
   const text = await d.status();
   t.match(text.stdout, /DISAGREES: receiver date .*GPS week rollover/, '`stratum1d status` shows it');
 
@@ -89,4 +120,14 @@ t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd',
   await eventually(() => (nmeaOffsets().length >= 3 ? true : undefined), 20_000, 'chronyd to log NMEA samples');
   const worst = Math.max(...nmeaOffsets().map(Math.abs));
   t.ok(worst < 1, `every NMEA sample chronyd logged is within a second (worst ${worst.toFixed(3)} s; the wrong label would be 619315200 s)`);
+
+  // The same capture with the date accepted: the label is back, so the refused capture above could have failed.
+  const accepted = await gpspipe(gpsdPort, 16);
+  const tpvTimes = accepted.reports.filter((r) => r.class === 'TPV' && typeof r.time === 'string').map((r) => Date.parse(String(r.time)));
+  t.ok(tpvTimes.length >= 2, `TPV reports with time once the date is accepted (${tpvTimes.length})`);
+  // The label names the second each fix was sent in: inside the capture, less a second for its resolution.
+  t.ok(tpvTimes.every((ms) => ms >= accepted.from - 2000 && ms <= accepted.to), `TPV times are now, not 1024 weeks ahead (${tpvTimes.map((ms) => new Date(ms).toISOString()).join(', ')})`);
+  const toff = accepted.reports.filter((r) => r.class === 'TOFF');
+  t.ok(toff.length >= 2, `TOFF reports are back (${toff.length})`);
+  t.ok(toff.every((r) => Math.abs(Number(r.clock_sec) - Number(r.real_sec)) <= 1), 'each TOFF label is within a second of its arrival time');
 });

@@ -11,6 +11,8 @@ t.test('gpspipe -w reads TPV and SKY from the running daemon', async (t) => {
   t.ok(port > 0, `listening on ${listening.host}:${port}`);
   t.equal(listening.host, '127.0.0.1', 'loopback by default');
 
+  // Until the GNSS time is trusted (3 good epochs) TPV carries no time (gpsd-time-gate.ts).
+  await d.waitForLog((r) => r.msg === 'GNSS fix changed' && r.timeValid === true, 60_000);
   const captureStart = Date.now();
   const out = await new Promise<string>((resolve, reject) =>
     execFile('gpspipe', ['-w', '-n', '12', `127.0.0.1:${port}`], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),

@@ -68,6 +68,12 @@ async function gpspipe(args: string[]): Promise<string[]> {
 }
 const json = (lines: string[]): Obj[] => lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Obj);
 
+// Until the GNSS time is trusted (3 good epochs) TPV carries no time and no TOFF is sent
+// (gpsd-time-gate.ts); these tests read the trusted stream.
+for (const deadline = Date.now() + 60_000; !store.snapshot.gnss.trust.timeValid; await sleep(100)) {
+  if (Date.now() > deadline) throw new Error('GNSS time never became valid');
+}
+
 t.test('gpspipe -w: VERSION, DEVICES, WATCH echo, then TPV and SKY from the simulator', async (t) => {
   const objs = json(await gpspipe(['-w', '-n', '14']));
   t.same(objs.slice(0, 3).map((o) => o.class), ['VERSION', 'DEVICES', 'WATCH'], 'greeting and WATCH reply in gpsd order');

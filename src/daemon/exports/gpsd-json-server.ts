@@ -4,6 +4,7 @@ import { utcToUnixMs } from '../core/utc-time.js';
 import { type SkyReport, skyReport, type TpvReport, tpvReport } from '../gnss/gpsd-json.js';
 import { answer } from './gpsd-commands.js';
 import { GpsdClient } from './gpsd-client.js';
+import { gateSky, gateTpv, labelPublishable, type LabelTrust } from './gpsd-time-gate.js';
 import {
   type DeviceInfo,
   encodeReport,
@@ -80,6 +81,8 @@ export class GpsdJsonServer {
   #server: Server | null = null;
   #device: DeviceInfo | null;
   #seenGps = false;
+  /** The verdict that came with the latest fix; SKY follows its epoch's fix. Untrusted until one says otherwise. */
+  #trust: LabelTrust = { timeValid: false };
   #lastTpv: TpvReport | null = null;
   #lastSky: SkyReport | null = null;
   #nextId = 1;
@@ -151,15 +154,17 @@ export class GpsdJsonServer {
     this.#device = device;
   }
 
-  publishFix(fix: Fix): void {
+  /** One epoch and the daemon's verdict on its time label (gpsd-time-gate.ts: no label unless trusted). */
+  publishFix(fix: Fix, trust: LabelTrust): void {
+    this.#trust = { timeValid: trust.timeValid };
     const path = this.#device?.path;
     if (path === undefined) return;
-    const tpv = tpvReport(fix, path);
+    const tpv = gateTpv(tpvReport(fix, path), trust);
     this.#lastTpv = tpv;
     if (fix.mode >= 2) this.#seenGps = true;
     this.#broadcast(tpv, (c) => wants(c.policy, path, 'json'));
     // gpsd_json(5) TOFF: emitted each cycle to pps watchers: the label against the arrival time.
-    if (fix.time && fix.time.second < 60) {
+    if (labelPublishable(trust) && fix.time && fix.time.second < 60) {
       const toff = toffReport(path, msToTimePair(utcToUnixMs(fix.time)), msToTimePair(fix.receivedAt));
       this.#broadcast(toff, (c) => wants(c.policy, path, 'pps'));
     }
@@ -168,7 +173,7 @@ export class GpsdJsonServer {
   publishSky(sky: Sky): void {
     const path = this.#device?.path;
     if (path === undefined) return;
-    const r = skyReport(sky, path);
+    const r = gateSky(skyReport(sky, path), this.#trust);
     this.#lastSky = r;
     this.#broadcast(r, (c) => wants(c.policy, path, 'json'));
   }

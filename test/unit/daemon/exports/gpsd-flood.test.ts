@@ -26,7 +26,7 @@ t.test('100k ?POLL; in one write: answered in slices, other clients and timers r
   const server = new GpsdJsonServer({ listen: '127.0.0.1', port: 0, maxClients: 4, clientBufferBytes: 256 * 1024, rev: 'test', device: { path: '/dev/ttyT', driver: 'NMEA0183', activated: 1, bps: 9600 } as never });
   const { port } = await server.listen();
   t.teardown(() => server.close());
-  server.publishFix(fix);
+  server.publishFix(fix, { timeValid: true });
   server.publishSky(sky);
 
   const flooder = await open(port);
@@ -78,7 +78,7 @@ t.test('a flooding client that does not read: replies are not built beyond its b
   const server = new GpsdJsonServer({ listen: '127.0.0.1', port: 0, maxClients: 4, clientBufferBytes: 64 * 1024, rev: 'test', device: { path: '/dev/ttyT', driver: 'NMEA0183', activated: 1, bps: 9600 } as never });
   const { port } = await server.listen();
   t.teardown(() => server.close());
-  server.publishFix(fix);
+  server.publishFix(fix, { timeValid: true });
   const flooder = await open(port);
   flooder.pause(); // never reads
   flooder.write('?POLL;'.repeat(100_000));

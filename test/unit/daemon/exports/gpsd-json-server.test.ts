@@ -1,10 +1,13 @@
 import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import type { Fix, SatelliteView, Sky } from '../../../../src/daemon/core/fix.js';
+import type { GnssTimeCheck } from '../../../../src/daemon/core/gnss-time-check.js';
 import { GpsdJsonServer } from '../../../../src/daemon/exports/gpsd-json-server.js';
+import { TrustTracker } from '../../../../src/daemon/gnss/epoch/trust-tracker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DEVICE = '/dev/ttyTEST';
+const TRUSTED = { timeValid: true };
 
 const fix = (second: number): Fix => ({
   time: { year: 2024, month: 5, day: 6, hour: 7, minute: 8, second, millis: 0 },
@@ -77,14 +80,14 @@ t.test('VERSION on connect; WATCH answers DEVICES then WATCH; reports follow the
   t.teardown(() => c.sock.destroy());
   await c.waitFor(1);
   t.match(c.objs[0], { class: 'VERSION', release: '3.22', rev: 'unit', proto_major: 3, proto_minor: 14 });
-  server.publishFix(fix(1));
+  server.publishFix(fix(1), TRUSTED);
   await sleep(50);
   t.equal(c.lines.length, 1, 'nothing streamed before ?WATCH');
   c.sock.write('?WATCH={"enable":true,"json":true};');
   await c.waitFor(3);
   t.same(c.classes(), ['VERSION', 'DEVICES', 'WATCH']);
   t.match(c.objs[1], { devices: [{ class: 'DEVICE', path: DEVICE, driver: 'NMEA0183', flags: 1, bps: 9600, parity: 'N', stopbits: 1 }] });
-  server.publishFix(fix(2));
+  server.publishFix(fix(2), TRUSTED);
   server.publishSky(sky(8));
   server.publishNmea('$GPRMC,not,streamed*00');
   server.publishPps({ real: { sec: 100, nsec: 0 }, clock: { sec: 100, nsec: 1234 } });
@@ -94,7 +97,7 @@ t.test('VERSION on connect; WATCH answers DEVICES then WATCH; reports follow the
   t.match(c.objs[3], { class: 'TPV', device: DEVICE, mode: 3, time: '2024-05-06T07:08:02.000Z', lat: 48.1173 });
   c.sock.write('?WATCH={"json":false,"nmea":true,"pps":true};');
   await c.waitFor(7);
-  server.publishFix(fix(3));
+  server.publishFix(fix(3), TRUSTED);
   server.publishNmea('$GPRMC,streamed*00');
   server.publishPps({ real: { sec: 100, nsec: 0 }, clock: { sec: 100, nsec: 1234 }, qErr: -5 });
   await c.waitFor(10);
@@ -104,11 +107,83 @@ t.test('VERSION on connect; WATCH answers DEVICES then WATCH; reports follow the
   t.ok(c.lines.includes('$GPRMC,streamed*00'), 'the NMEA line, verbatim');
 });
 
+t.test('the time label is sent only while trusted: TPV time and TOFF come and go with the verdict', async (t) => {
+  const { server, port } = await start(t);
+  const c = await Client.open(port);
+  t.teardown(() => c.sock.destroy());
+  c.sock.write('?WATCH={"enable":true,"json":true,"pps":true};');
+  await c.waitFor(3);
+  // The verdicts come from the daemon's own TrustTracker, as GnssService passes them on.
+  const tracker = new TrustTracker(1);
+  const check = (verdict: GnssTimeCheck['verdict']): GnssTimeCheck => ({
+    verdict,
+    reference: 'RTC',
+    disagreementS: verdict === 'disagrees' ? 619_315_200 : 0.1,
+    limitS: 2,
+    rolloverWeeks: 0,
+    receiverTime: null,
+    message: verdict === 'disagrees' ? 'receiver date 1024 weeks ahead of the RTC' : null,
+  });
+  const publish = (second: number, verdict: GnssTimeCheck['verdict']) => {
+    const f = fix(second);
+    const trust = tracker.record('valid', f.time, { check: check(verdict) });
+    server.publishFix(f, trust);
+    server.publishSky({ ...sky(4), time: f.time });
+    return trust;
+  };
+  // Every line here is JSON; SKY closes each epoch, so waiting for it waits for any TOFF too.
+  const since = () => c.lines.length;
+  const objs = (from: number) => c.objs.slice(from);
+
+  let from = since();
+  t.ok(publish(1, 'agrees').timeValid, 'agrees: trusted');
+  await c.waitFor(from + 3);
+  t.same(objs(from).map((o) => o.class), ['TPV', 'TOFF', 'SKY'], 'trusted: TPV, TOFF, SKY');
+  t.match(objs(from)[0], { time: '2024-05-06T07:08:01.000Z', mode: 3 });
+  t.match(objs(from)[1], { class: 'TOFF', real_sec: Date.UTC(2024, 4, 6, 7, 8, 1) / 1000 });
+  t.match(objs(from)[2], { time: '2024-05-06T07:08:01.000Z' });
+
+  from = since();
+  const bad = publish(2, 'disagrees');
+  t.notOk(bad.timeValid, 'a valid epoch whose label disagrees is not time-valid');
+  await c.waitFor(from + 2);
+  t.same(objs(from).map((o) => o.class), ['TPV', 'SKY'], 'distrusted: no TOFF');
+  const tpv = objs(from)[0]!;
+  t.notOk('time' in tpv, `distrusted: TPV without time (${JSON.stringify(tpv)})`);
+  t.match(tpv, { class: 'TPV', device: DEVICE, mode: 3, lat: 48.1173, lon: 11.5167, altMSL: 545.4 }, 'mode and position still sent');
+  t.notOk('ept' in tpv, 'no time error without a time');
+  t.notOk('time' in objs(from)[1]!, 'distrusted: SKY without time');
+  c.sock.write('?POLL;');
+  await c.waitFor(from + 3);
+  const poll = objs(from)[2] as { class: string; tpv: Record<string, unknown>[] };
+  t.equal(poll.class, 'POLL');
+  t.notOk('time' in poll.tpv[0]!, 'POLL repeats the TPV without its time');
+  t.equal(poll.tpv[0]!.mode, 3);
+
+  from = since();
+  tracker.reset(); // link lost: trust starts again; the first epoch after is not valid yet
+  const unproven = new TrustTracker(3).record('valid', fix(3).time, { check: check('unchecked') });
+  t.notOk(unproven.timeValid, 'not valid yet (1 of 3)');
+  server.publishFix(fix(3), unproven);
+  server.publishSky(sky(4));
+  await c.waitFor(from + 2);
+  t.same(objs(from).map((o) => o.class), ['TPV', 'SKY'], 'not valid yet: no TOFF');
+  t.notOk('time' in objs(from)[0]!, 'not valid yet: TPV without time');
+
+  from = since();
+  t.ok(publish(4, 'agrees').timeValid, 'trust regained');
+  await c.waitFor(from + 3);
+  t.same(objs(from).map((o) => o.class), ['TPV', 'TOFF', 'SKY'], 'trusted again: TOFF is back');
+  t.match(objs(from)[0], { time: '2024-05-06T07:08:04.000Z' });
+  t.match(objs(from)[2], { time: '2024-05-06T07:08:04.000Z' });
+  t.equal(server.stats().reportsSent.TOFF, 2, 'exactly the two trusted epochs sent a TOFF');
+});
+
 t.test('POLL, DEVICE, DEVICES, VERSION and unknown commands', async (t) => {
   const { server, port } = await start(t);
   const c = await Client.open(port);
   t.teardown(() => c.sock.destroy());
-  server.publishFix(fix(1));
+  server.publishFix(fix(1), TRUSTED);
   server.publishSky(sky(4));
   c.sock.write('?POLL;');
   await c.waitFor(2);
@@ -217,7 +292,7 @@ t.test('close(): clients are disconnected and the port is released', async (t) =
   await closed;
   t.equal(server.stats().listening, false);
   await t.rejects(Client.open(port), 'nothing listens any more');
-  server.publishFix(fix(1)); // publishing after close is harmless
+  server.publishFix(fix(1), TRUSTED); // publishing after close is harmless
 });
 
 t.test('a client that watches nothing and says nothing is closed after idleTimeoutMs; watchers and talkers stay', async (t) => {
