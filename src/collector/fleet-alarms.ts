@@ -4,8 +4,12 @@ import type { DeviceRow, TelemetryRow } from './store/fleet-store.js';
  * Fleet alarms: conditions only the collector can see, computed from the device list and each
  * appliance's newest telemetry. Pure (no clock, no store): the server passes `now` and the rows.
  *
- * - silent: nothing accepted for `silentIntervals` reporting intervals (default 3). An appliance
- *   that has never reported is a warning (it may not be installed yet), one that stopped is major.
+ * - silent: nothing accepted for `silentIntervals` reporting intervals (default 3). The interval
+ *   is the appliance's own (intervalS of its newest telemetry): appliances are configured
+ *   independently, and one at 60 s judged by the collector's 10 s would be "silent" between
+ *   every two reports. The collector's interval stands in until the appliance has sent telemetry.
+ *   An appliance that has never reported is a warning (it may not be installed yet), one that
+ *   stopped is major.
  * - offset-vs-median: |mean offset − the fleet median| over `offsetS` (minor; 10× over: major).
  *   Each appliance measures its offset against its own receiver, so one far from the rest points
  *   at that appliance (antenna, cable delay, a bad calibration). Needs at least `minPeers`
@@ -47,26 +51,34 @@ function fmtS(s: number): string {
   return `${(s * 1e9).toFixed(0)} ns`;
 }
 
+/** The appliance's reporting interval: from its newest telemetry, else the collector's default. */
+export function applianceIntervalS(latest: TelemetryRow | undefined, defaultIntervalS: number): number {
+  const s = latest?.body.intervalS;
+  return typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : defaultIntervalS;
+}
+
 export function fleetAlarms(input: {
   devices: DeviceRow[];
   latest: TelemetryRow[];
   now: number;
+  /** The collector's default interval, for appliances that have sent no telemetry yet. */
   intervalS: number;
   thresholds?: Partial<FleetAlarmThresholds>;
 }): FleetAlarm[] {
   const th = { ...DEFAULT_FLEET_ALARM_THRESHOLDS, ...input.thresholds };
   const { now } = input;
-  const silentAfterMs = th.silentIntervals * input.intervalS * 1000;
   const latestBy = new Map(input.latest.map((r) => [r.device, r]));
   const out: FleetAlarm[] = [];
   const reporting: DeviceRow[] = [];
 
   for (const d of input.devices) {
+    const intervalS = applianceIntervalS(latestBy.get(d.name), input.intervalS);
+    const silentAfterMs = th.silentIntervals * intervalS * 1000;
     if (d.lastSeen === null) {
       if (now - d.createdAt > silentAfterMs) out.push({ device: d.name, id: 'silent', severity: 'warning', message: `${d.name} has never reported`, since: d.createdAt });
     } else if (now - d.lastSeen > silentAfterMs) {
       const mins = Math.round((now - d.lastSeen) / 60_000);
-      out.push({ device: d.name, id: 'silent', severity: 'major', message: `${d.name} silent for ${mins} min (${th.silentIntervals} intervals of ${input.intervalS} s missed)`, since: d.lastSeen });
+      out.push({ device: d.name, id: 'silent', severity: 'major', message: `${d.name} silent for ${mins} min (${th.silentIntervals} intervals of ${intervalS} s missed)`, since: d.lastSeen });
     } else {
       reporting.push(d);
     }

@@ -14,7 +14,9 @@ import { batchItems, batchSchema, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, type Ack, ty
  *   413 too-large      Content-Length or the bytes read (compressed or not) over MAX_BATCH_BYTES,
  *                      or more than MAX_BATCH_ITEMS records or gaps
  *   400 malformed      bad Content-Type/Content-Encoding, bad gzip, not JSON, schema (with the
- *                      path of the first problems), not one contiguous run
+ *                      path of the first problems), not one contiguous run, or a run that goes
+ *                      past the batch's lastSeq (counted apart as 'malformed-beyond-last-seq':
+ *                      an appliance numbering wrongly, which would otherwise poison the mark)
  *   409 sequence-ahead the run starts after ackedSeq + 1 (body carries ackedSeq)
  *   503 busy           too many ingests in flight, or the database is busy/unreachable (Retry-After)
  *   500 internal       anything else from the store (logged)
@@ -37,6 +39,7 @@ export const REFUSAL_REASONS = [
   'malformed-json',
   'malformed-schema',
   'malformed-sequence',
+  'malformed-beyond-last-seq',
   'sequence-ahead',
   'busy',
   'store-error',
@@ -190,7 +193,7 @@ export function createIngest(opts: IngestOptions) {
       throw new Refusal('malformed-schema', 400, 'malformed', `invalid batch: ${issues.join('; ')}${more}`);
     }
     const items = batchItems(r.data);
-    if ('error' in items) throw new Refusal('malformed-sequence', 400, 'malformed', items.error);
+    if ('error' in items) throw new Refusal(items.rule === 'beyond-last-seq' ? 'malformed-beyond-last-seq' : 'malformed-sequence', 400, 'malformed', items.error);
     return { batch: r.data, items: items.items };
   }
 

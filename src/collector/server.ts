@@ -88,7 +88,11 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     });
     return value;
   }
-  const reportingCount = (devices: DeviceRow[]) => devices.filter((d) => d.lastSeen !== null && now() - d.lastSeen <= 3 * intervalS * 1000).length;
+  // Reporting = not silent by the alarm's rule, which judges each appliance by its own interval.
+  const reportingCount = (f: { devices: DeviceRow[]; alarms: FleetAlarm[] }) => {
+    const silent = new Set(f.alarms.filter((a) => a.id === 'silent').map((a) => a.device));
+    return f.devices.filter((d) => d.lastSeen !== null && !silent.has(d.name)).length;
+  };
 
   const dashboard: Dashboard | null =
     opts.dashboard === false
@@ -104,7 +108,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     try {
       const f = await withTimeout(fleet(), 5000, 'the store did not answer within 5 s');
       devices = f.devices.length;
-      reporting = reportingCount(f.devices);
+      reporting = reportingCount(f);
       alarms = f.alarms;
     } catch (err) {
       storeOk = false;
@@ -138,7 +142,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       storeKind: store.kind,
       ingest: ingest.stats(),
       devices: f ? f.devices.length : null,
-      reporting: f ? reportingCount(f.devices) : null,
+      reporting: f ? reportingCount(f) : null,
       alarms: f ? f.alarms : null,
       maintain: maintainStats,
       http,

@@ -23,6 +23,14 @@ import { z } from 'zod';
  * high-water mark are duplicates (counted, not stored again); the rest are stored and the mark
  * advances in the same transaction. A gap is a run the appliance dropped before it was
  * acknowledged (retention): stored as a gap, so the loss is explicit, never silent.
+ *
+ * `lastSeq` is the highest sequence number the appliance has assigned when it sends the batch
+ * (its outbox's lastSeq; 0 before its first record). Nothing in a batch may go beyond it: a
+ * record or gap past lastSeq (or a lastSeq below the batch's end) is 400 malformed and nothing
+ * is stored. Without this bound one corrupt gap such as [ackedSeq + 1, 9e15] would be stored,
+ * move the mark to 9e15, and turn every later real record into a silent duplicate. Required in
+ * v1: the appliance and the collector ship in one package.
+ *
  * `at` is the appliance's clock (may be wrong); the collector keeps its receive time beside it.
  */
 
@@ -109,6 +117,8 @@ export const batchSchema = z.strictObject({
   sentAt: finite,
   /** The daemon's software version (shown on the dashboard). */
   software: z.string().max(64).optional(),
+  /** The highest sequence number the appliance has assigned (0: none yet); the batch may not go beyond it. */
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   records: z.array(wireRecordSchema).max(MAX_BATCH_ITEMS),
   gaps: z.array(gapSchema).max(MAX_BATCH_ITEMS).default([]),
 });
@@ -143,11 +153,15 @@ export type WireError = z.infer<typeof wireErrorSchema>;
 /** One item of a batch in sequence order: a record, or a gap run. */
 export type BatchItem = { kind: 'record'; from: number; to: number; record: WireRecord } | { kind: 'gap'; from: number; to: number; gap: Gap };
 
+/** Why batchItems refused a batch: not one contiguous run, or numbers past the appliance's lastSeq. */
+export type BatchItemsError = { error: string; rule: 'contiguous' | 'beyond-last-seq' };
+
 /**
  * Orders a batch's records and gaps by sequence number and checks that they form one contiguous
- * run without overlap. Returns the items, or a reason the batch is malformed.
+ * run without overlap that ends at or below the batch's lastSeq. Returns the items, or a reason
+ * the batch is malformed.
  */
-export function batchItems(batch: Batch): { items: BatchItem[] } | { error: string } {
+export function batchItems(batch: Batch): { items: BatchItem[] } | BatchItemsError {
   const items: BatchItem[] = [
     ...batch.records.map((r) => ({ kind: 'record' as const, from: r.seq, to: r.seq, record: r })),
     ...batch.gaps.map((g) => ({ kind: 'gap' as const, from: g.from, to: g.to, gap: g })),
@@ -155,8 +169,17 @@ export function batchItems(batch: Batch): { items: BatchItem[] } | { error: stri
   for (let i = 1; i < items.length; i++) {
     const prev = items[i - 1]!;
     const cur = items[i]!;
-    if (cur.from <= prev.to) return { error: `sequence ${cur.from} appears twice in the batch` };
-    if (cur.from !== prev.to + 1) return { error: `the batch is not contiguous: ${prev.to} is followed by ${cur.from}` };
+    if (cur.from <= prev.to) return { error: `sequence ${cur.from} appears twice in the batch`, rule: 'contiguous' };
+    if (cur.from !== prev.to + 1) return { error: `the batch is not contiguous: ${prev.to} is followed by ${cur.from}`, rule: 'contiguous' };
+  }
+  const last = items.at(-1);
+  // Negated so that a lastSeq missing from a batch built in code (not parsed) is refused too.
+  if (last && !(last.to <= batch.lastSeq)) {
+    const what = last.kind === 'gap' ? `gap ${last.from}..${last.to}` : `record ${last.to}`;
+    return {
+      error: `the batch runs to ${last.to} (${what}) but lastSeq, the highest sequence number the appliance has assigned, is ${String(batch.lastSeq)}: nothing beyond it can exist`,
+      rule: 'beyond-last-seq',
+    };
   }
   return { items };
 }

@@ -75,7 +75,7 @@ export function eventRecord(seq: number, at: number, type: 'alarm-raised' | 'ala
 
 /** Runs the fleet-wire contiguity rule, as the collector does before it calls ingest(). */
 export function items(records: WireRecord[], gaps: Gap[] = []): BatchItem[] {
-  const batch: Batch = { v: 1, sentAt: 0, records, gaps };
+  const batch: Batch = { v: 1, sentAt: 0, lastSeq: Math.max(0, ...records.map((r) => r.seq), ...gaps.map((g) => g.to)), records, gaps };
   const r = batchItems(batch);
   if ('error' in r) throw new Error(r.error);
   return r.items;

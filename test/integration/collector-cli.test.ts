@@ -58,7 +58,8 @@ function send(url: string, opts: { method?: string; token?: string; body?: Buffe
 }
 
 const NOW = Date.now();
-const batch = (records: WireRecord[], gaps: unknown[] = []) => JSON.stringify({ v: 1, sentAt: NOW, software: 'it-1.0', records, gaps });
+const batch = (records: WireRecord[], gaps: unknown[] = []) =>
+  JSON.stringify({ v: 1, sentAt: NOW, software: 'it-1.0', lastSeq: Math.max(0, ...records.map((r) => r.seq), ...gaps.map((g) => (g as { to: number }).to)), records, gaps });
 const ingestUrl = (base: string) => `${base}/api/v1/ingest`;
 
 function metricValue(text: string, series: string): number | null {

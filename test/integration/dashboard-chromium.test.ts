@@ -66,7 +66,7 @@ class Appliance {
     return fetch(`${this.url}/api/v1/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ v: 1, sentAt: Date.now(), software: '0.1.0-test', records: wire, gaps: [] }),
+      body: JSON.stringify({ v: 1, sentAt: Date.now(), software: '0.1.0-test', lastSeq: this.seq, records: wire, gaps: [] }),
     });
   }
 }

@@ -26,7 +26,9 @@ function records(from: number, to: number): WireRecord[] {
   return out;
 }
 
-const batch = (recs: WireRecord[], extra: Record<string, unknown> = {}) => JSON.stringify({ v: 1, sentAt: T0, records: recs, gaps: [], ...extra });
+/** lastSeq: the end of the batch unless `extra` says otherwise. */
+const batch = (recs: WireRecord[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ v: 1, sentAt: T0, lastSeq: Math.max(0, ...recs.map((r) => r.seq)), records: recs, gaps: [], ...extra });
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string>, method = 'POST') {
   const r = await fetch(url + INGEST_PATH, { method, headers, ...(method === 'POST' ? { body } : {}), signal: AbortSignal.timeout(30_000) });
@@ -113,6 +115,32 @@ async function badInput(t: Test, db: string): Promise<void> {
       want.map((r) => ({ seq: r.seq, at: r.at, offset: (r.body as { offsetS: unknown }).offsetS })),
       'stored content is what was first sent, byte for byte in the figures',
     );
+  });
+
+  // Numbers past what the appliance says it has assigned (lastSeq): one such gap, stored, would
+  // move the mark to 9e15 and make every later real record a "duplicate".
+  const storedBefore = await collector.metric('stratum1d_collector_ingest_records_stored_total');
+  const gapSeqsBefore = await collector.metric('stratum1d_collector_ingest_gap_sequences_total');
+  const far = await expectRefusal('a gap far beyond lastSeq (8..9e15, lastSeq 12)', 'malformed-beyond-last-seq', 400, 'malformed', () =>
+    post(url, batch([], { lastSeq: 12, gaps: [{ from: 8, to: 9e15, reason: 'retention-age' }] }), auth),
+  );
+  t.match(far.json.error, /9000000000000000.*lastSeq.* 12/, 'the refusal names the numbers');
+  await expectRefusal('lastSeq below the end of the batch (8..10, lastSeq 9)', 'malformed-beyond-last-seq', 400, 'malformed', () => post(url, batch(records(8, 10), { lastSeq: 9 }), auth));
+  t.equal(await collector.metric('stratum1d_collector_ingest_records_stored_total'), storedBefore, 'no record stored by them');
+  t.equal(await collector.metric('stratum1d_collector_ingest_gap_sequences_total'), gapSeqsBefore, 'no gap stored by them');
+  await withStore(db, async (store) => {
+    t.match((await store.devices()).find((d) => d.name === 'victim'), { lastSeq: 7, gaps: 0 }, 'the mark is still 7');
+    t.same(await store.gapRuns('victim'), [], 'no gap run');
+  });
+  const next = await post(url, batch(records(8, 12), { lastSeq: 12 }), auth);
+  t.equal(next.status, 200, 'the next real batch is accepted');
+  t.match(next.json, { ackedSeq: 12, stored: 5, duplicates: 0, gapsStored: 0 }, 'and stored, not taken for duplicates');
+  await withStore(db, async (store) => {
+    const mark = (await store.devices()).find((d) => d.name === 'victim')?.lastSeq ?? -1;
+    t.equal(mark, 12, 'mark 12');
+    if (mark !== 12) return; // checkStored walks every number up to the mark
+    const s = await checkStored(store, 'victim');
+    t.match(s, { records: 12, gapSeqs: 0, missing: [], duplicates: 0 }, 'records 1..12, nothing else');
   });
 
   // Revoked: the token stops working; the history stays.

@@ -13,7 +13,7 @@ import { batchItems, batchSchema, INGEST_PATH, type Gap, type WireRecord } from 
  */
 
 const TOKEN = 'test-device-token-0123456789';
-type Mode = 'ok' | '503' | 'hang' | 'drop-ack' | '401';
+type Mode = 'ok' | '503' | 'hang' | 'drop-ack' | '401' | 'retry-after';
 
 class StubCollector {
   mode: Mode = 'ok';
@@ -25,6 +25,12 @@ class StubCollector {
   duplicates = 0;
   readonly answered: Record<string, number> = {};
   hung = 0;
+  /** 'retry-after' mode: one 429 with this Retry-After (seconds), then 'ok'. */
+  retryAfterS = 0;
+  /** Batches with more items are refused 413 too-large (null: no limit). */
+  maxItems: number | null = null;
+  /** Each ingest request as received: when (performance.now()), how many items, the answer. */
+  readonly received: Array<{ at: number; items: number; status: number }> = [];
   readonly #server: http.Server;
   readonly #hanging = new Set<http.ServerResponse>();
   url = '';
@@ -76,6 +82,17 @@ class StubCollector {
     const sorted = batchItems(parsed.data);
     if ('error' in sorted) return this.#json(res, 400, { error: sorted.error, code: 'malformed' });
     const items = sorted.items;
+    const seen = { at: performance.now(), items: items.length, status: 200 };
+    this.received.push(seen);
+    if (this.mode === 'retry-after') {
+      this.mode = 'ok';
+      seen.status = 429;
+      return this.#json(res, 429, { error: 'slow down', code: 'busy' }, { 'retry-after': String(this.retryAfterS) });
+    }
+    if (this.maxItems !== null && items.length > this.maxItems) {
+      seen.status = 413;
+      return this.#json(res, 413, { error: `more than ${this.maxItems} items`, code: 'too-large' });
+    }
     if (items.length && items[0]!.from > this.acked + 1) return this.#json(res, 409, { error: `expected ${this.acked + 1}`, code: 'sequence-ahead', ackedSeq: this.acked });
     let stored = 0;
     let gapsStored = 0;
@@ -267,6 +284,49 @@ t.test('records reach a real HTTP collector numbered 1..N, acks delete, restarts
   t.same(collector.gaps.map((g) => g.reason), ['lost'], 'the only gap is the one the collector itself caused');
   t.equal(d.stdout, '', 'nothing on stdout');
   t.notOk(d.stderrLines.some((l) => l.includes(TOKEN)), 'the token is never logged');
+});
+
+t.test('429 Retry-After is waited out; 413 too-large halves the batch until it fits', async (t) => {
+  const collector = new StubCollector();
+  await collector.start();
+  t.teardown(() => collector.stop());
+  const d = new DaemonProcess(['run', '--simulate'], tempDir(), {
+    STRATUM1D_TIMEKEEPER__KIND: 'none',
+    STRATUM1D_FLEET__URL: collector.url,
+    STRATUM1D_FLEET__TOKEN: TOKEN,
+    STRATUM1D_FLEET__INTERVAL_S: '1',
+    STRATUM1D_FLEET__BATCH_MAX: '8',
+    STRATUM1D_FLEET__MAX_RATE_PER_S: '1000',
+    STRATUM1D_FLEET__BACKOFF__INITIAL_MS: '50', // a backoff draw alone is at most 50 ms at the first failure
+    STRATUM1D_FLEET__BACKOFF__MAX_MS: '10000', // Retry-After is honoured up to the longest backoff
+  });
+  t.teardown(() => d.stop('SIGKILL'));
+  await eventually(() => (collector.acked >= 2 ? true : undefined), 60_000, 'delivery working');
+
+  // One 429 with Retry-After: 5; while the appliance waits, records pile up into a batch larger
+  // than the collector now accepts (2 items), which it must split.
+  const K = 2;
+  const RETRY_AFTER_S = 5;
+  collector.retryAfterS = RETRY_AFTER_S;
+  collector.maxItems = K;
+  collector.mode = 'retry-after';
+  const i429 = await eventually(async () => {
+    const i = collector.received.findIndex((r) => r.status === 429);
+    if (i < 0 || collector.received.length < i + 3) return undefined;
+    const s = await fleetStatus(d);
+    return s && s.fleet.backlog === 0 && s.fleet.lastError === null && collector.acked === s.fleet.ackedSeq ? i : undefined;
+  }, 60_000, 'the backlog after the 429 sent');
+  const after = collector.received[i429 + 1]!;
+  const waited = after.at - collector.received[i429]!.at;
+  t.ok(waited >= RETRY_AFTER_S * 1000 - 50, `the next attempt came ${Math.round(waited)} ms after the 429, not before Retry-After (${RETRY_AFTER_S} s)`);
+  t.ok(after.items > K, `the batch after the wait held the backlog (${after.items} items)`);
+  t.equal(after.status, 413, 'and was refused as too large');
+  const accepted = collector.received.slice(i429 + 1).filter((r) => r.status === 200);
+  t.ok(accepted.length >= 2, `${accepted.length} smaller batches went through`);
+  t.ok(accepted.every((r) => r.items <= K), 'every accepted batch fits the limit');
+  t.same(collector.conflicts, []);
+  t.same(collector.coverage(), { ok: true, why: '' }, 'every number stored exactly once');
+  t.same(collector.gaps, [], 'nothing dropped');
 });
 
 t.test('fleet off by default: nothing recorded, status says disabled', async (t) => {

@@ -59,7 +59,7 @@ t.test('two collector processes on one database, one appliance sending overlappi
       i++;
       const from = Math.max(1, seen + 1 - ((i * 7 + k * 3) % 25));
       const to = Math.min(N, from + ((i * 13 + k * 5) % 50));
-      const batch = { v: 1, sentAt: Date.now(), software: 'it-1', records: [...Array(to - from + 1).keys()].map((j) => records.get(from + j)!), gaps: [] };
+      const batch = { v: 1, sentAt: Date.now(), software: 'it-1', lastSeq: N, records: [...Array(to - from + 1).keys()].map((j) => records.get(from + j)!), gaps: [] };
       const res = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(batch) });
       const body = (await res.json()) as { ackedSeq?: number };
       if (res.status !== 200 && res.status !== 409) {

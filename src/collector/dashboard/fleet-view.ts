@@ -1,3 +1,4 @@
+import { applianceIntervalS } from '../fleet-alarms.js';
 import type { DeviceRow, TelemetryRow } from '../store/fleet-store.js';
 
 /**
@@ -107,7 +108,7 @@ export function buildFleetView(input: { devices: readonly DeviceRow[]; latest: r
       holdover: t?.holdover?.state ?? null,
       at: latest.get(d.name)?.at ?? null,
       lastSeen: d.lastSeen,
-      reporting: isReporting(d.lastSeen, input.now, input.intervalS),
+      reporting: isReporting(d.lastSeen, input.now, applianceIntervalS(latest.get(d.name), input.intervalS)),
       software: d.software,
       lastSeq: d.lastSeq,
       gaps: d.gaps,

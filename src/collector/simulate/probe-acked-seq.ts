@@ -6,10 +6,11 @@ import type { Poster } from './http-post.js';
  * wire: no records, no gaps, nothing stored, an Ack with the current ackedSeq). A simulator
  * started again with the same tokens then numbers on from there instead of sending records
  * the collector would count as duplicates. Retries transport failures (a collector still
- * starting) until `deadline`.
+ * starting) until `deadline`. lastSeq 0: an empty batch goes beyond nothing, and the simulator
+ * does not know its numbering yet (that is what it asks).
  */
 export async function probeAckedSeq(poster: Poster, token: string, deadline: number, software: string): Promise<number> {
-  const body = JSON.stringify({ v: 1, sentAt: Date.now(), software, records: [], gaps: [] });
+  const body = JSON.stringify({ v: 1, sentAt: Date.now(), software, lastSeq: 0, records: [], gaps: [] });
   let wait = 200;
   for (;;) {
     const r = await poster.post(INGEST_PATH, token, body, 10_000);

@@ -71,7 +71,7 @@ export class SimOutbox {
       if (records.length > 0 && bytes > maxBytes) break;
       records.push(this.#records[i]!);
     }
-    return { v: 1, sentAt, software, records, gaps };
+    return { v: 1, sentAt, software, lastSeq: this.#lastSeq, records, gaps };
   }
 
   /** A cumulative acknowledgement: everything up to `seq` is stored and can go. */

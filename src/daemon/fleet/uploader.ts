@@ -132,7 +132,7 @@ export class Uploader {
     items = [...lost, ...items].slice(0, Math.max(1, this.#limit));
     if (items.length === 0) return null;
     for (;;) {
-      const batch = toBatch(items, this.#now(), this.#o.software);
+      const batch = toBatch(items, st.lastSeq, this.#now(), this.#o.software);
       if (items.length === 1 || Buffer.byteLength(JSON.stringify(batch)) <= MAX_BATCH_BYTES) {
         return { batch, from: items[0]!.from, to: items[items.length - 1]!.to, records: batch.records.length };
       }
@@ -244,14 +244,14 @@ export class Uploader {
   }
 }
 
-function toBatch(items: OutboxItem[], sentAt: number, software: string): Batch {
+function toBatch(items: OutboxItem[], lastSeq: number, sentAt: number, software: string): Batch {
   const records: WireRecord[] = [];
   const gaps: Gap[] = [];
   for (const it of items) {
     if (it.kind === 'record') records.push(it.record);
     else gaps.push(it.gap);
   }
-  return { v: WIRE_VERSION, sentAt, software: software.slice(0, 64), records, gaps };
+  return { v: WIRE_VERSION, sentAt, software: software.slice(0, 64), lastSeq, records, gaps };
 }
 
 /** `<url>/api/v1/ingest`, keeping a path prefix (https://host/fleet → https://host/fleet/api/v1/ingest). */

@@ -85,3 +85,20 @@ t.test('token expiring within N days (warning), expired (critical)', async (t) =
   t.match(alarms[1]!.message, /expires in 3 days/);
   t.equal(run([dev('later', { tokenExpiresAt: NOW + 20 * DAY })], [], { tokenExpiringDays: 30 }).length, 1);
 });
+
+t.test("silent counts the appliance's own interval (its newest telemetry), not the collector's", async (t) => {
+  const slow = (lastSeen: number) => dev('slow', { lastSeen });
+  const every60s: TelemetryRow = { ...latest('slow', 0), body: { ...latest('slow', 0).body, intervalS: 60 } };
+  const silentAt = (now: number, rows: TelemetryRow[]) =>
+    fleetAlarms({ devices: [slow(NOW)], latest: rows, now, intervalS: 10 }).filter((a) => a.id === 'silent');
+  t.same(silentAt(NOW + 35_000, [every60s]), [], 'a 60 s appliance 35 s after its last report is not silent');
+  t.same(silentAt(NOW + 180_000, [every60s]), [], 'nor at exactly 3 of its intervals');
+  const late = silentAt(NOW + 181_000, [every60s]);
+  t.same(
+    late.map((a) => [a.device, a.severity, a.since]),
+    [['slow', 'major', NOW]],
+    'silent after 181 s',
+  );
+  t.match(late[0]!.message, /slow silent for 3 min \(3 intervals of 60 s missed\)/);
+  t.equal(silentAt(NOW + 35_000, []).length, 1, "no telemetry yet: the collector's 10 s stands in");
+});

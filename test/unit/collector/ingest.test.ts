@@ -48,7 +48,9 @@ function req(body: unknown, over: Partial<IngestRequest> = {}): IngestRequest {
   };
 }
 
-const batch = (records: WireRecord[], gaps: unknown[] = []) => ({ v: 1, sentAt: NOW, software: '0.1.0', records, gaps });
+/** lastSeq defaults to the end of the batch, as an appliance sending everything it has would say. */
+const endOf = (records: WireRecord[], gaps: unknown[]) => Math.max(0, ...records.map((r) => r.seq), ...gaps.map((g) => (g as { to: number }).to));
+const batch = (records: WireRecord[], gaps: unknown[] = [], lastSeq = endOf(records, gaps)) => ({ v: 1, sentAt: NOW, software: '0.1.0', lastSeq, records, gaps });
 
 function onlyRefusal(t: Test, refused: Record<RefusalReason, number>, reason: RefusalReason): void {
   const nonZero = Object.entries(refused).filter(([, v]) => v > 0);
@@ -91,6 +93,26 @@ t.test('a sequence from the future is 409 with ackedSeq, and nothing is stored',
   onlyRefusal(t, ingest.stats().refused, 'sequence-ahead');
 });
 
+t.test('a gap far past lastSeq is refused, counted, and leaves the mark alone; the next real batch is stored', async (t) => {
+  const { ingest, snapshot } = await setup(t);
+  t.equal((await ingest.ingestRequest(req(batch([telemetryRecord(1, NOW), telemetryRecord(2, NOW)])))).status, 200);
+  const before = await snapshot();
+  const r = await ingest.ingestRequest(req(batch([telemetryRecord(3, NOW)], [{ from: 4, to: 9e15, reason: 'retention-age' }], 3)));
+  t.equal(r.status, 400);
+  t.match(r.body, { code: 'malformed', error: /runs to 9000000000000000 \(gap 4\.\.9000000000000000\).*lastSeq.* is 3/ });
+  t.notOk('ackedSeq' in r.body, 'no mark to resume from: the batch itself is wrong');
+  onlyRefusal(t, ingest.stats().refused, 'malformed-beyond-last-seq');
+  t.same(await snapshot(), before, 'store unchanged');
+  t.match(before.devices.find((d) => d.name === 'pi'), { lastSeq: 2, gaps: 0 }, 'the mark stays at 2');
+
+  const next = await ingest.ingestRequest(req(batch([telemetryRecord(3, NOW), telemetryRecord(4, NOW)], [], 4)));
+  t.equal(next.status, 200);
+  t.same(next.body, { ackedSeq: 4, stored: 2, duplicates: 0, gapsStored: 0, receivedAt: NOW }, 'stored, not taken for duplicates');
+  const after = await snapshot();
+  t.same(after.raw.map((row) => row.seq), [1, 2, 3, 4]);
+  t.match(after.devices.find((d) => d.name === 'pi'), { lastSeq: 4, gaps: 0 });
+});
+
 interface Case {
   name: string;
   request: () => IngestRequest;
@@ -125,6 +147,25 @@ const cases: Case[] = [
   { name: 'an unknown wire version', request: () => req({ ...batch([]), v: 2 }), status: 400, code: 'malformed', reason: 'malformed-schema', error: /^invalid batch: v:/ },
   { name: 'a sequence number twice', request: () => req(batch([telemetryRecord(1, NOW), telemetryRecord(1, NOW)])), status: 400, code: 'malformed', reason: 'malformed-sequence', error: /appears twice/ },
   { name: 'a hole in the run', request: () => req(batch([telemetryRecord(1, NOW), telemetryRecord(3, NOW)])), status: 400, code: 'malformed', reason: 'malformed-sequence', error: /not contiguous/ },
+  {
+    name: 'a record past lastSeq',
+    request: () => req(batch([telemetryRecord(1, NOW), telemetryRecord(2, NOW)], [], 1)),
+    status: 400,
+    code: 'malformed',
+    reason: 'malformed-beyond-last-seq',
+    error: /runs to 2 \(record 2\).*lastSeq.* is 1/,
+  },
+  {
+    name: 'no lastSeq',
+    request: () => {
+      const { lastSeq: _, ...rest } = batch([telemetryRecord(1, NOW)]);
+      return req(rest);
+    },
+    status: 400,
+    code: 'malformed',
+    reason: 'malformed-schema',
+    error: /lastSeq/,
+  },
   { name: 'a declared Content-Length over the limit', request: () => req('{}', { contentLength: String(MAX_BATCH_BYTES + 1) }), status: 413, code: 'too-large', reason: 'too-large', close: true },
   { name: 'a streamed body over the limit', request: () => req(big, { contentLength: undefined }), status: 413, code: 'too-large', reason: 'too-large', close: true },
   {

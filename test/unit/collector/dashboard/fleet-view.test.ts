@@ -45,6 +45,17 @@ t.test('expected = registered, reporting = heard within 3 intervals', async (t) 
   t.equal(isReporting(null, NOW, 20), false);
 });
 
+t.test('each appliance is judged by its own reporting interval, the collector\'s only when it sent none', async (t) => {
+  const slow = { ...telemetry('slow', 1e-6), body: { ...telemetry('slow', 1e-6).body, intervalS: 60 } };
+  const devices = [device('slow', NOW - 170_000), device('fast', NOW - 35_000), device('quiet', NOW - 35_000)];
+  const v = buildFleetView({ devices, latest: [slow, telemetry('fast', 1e-6)], alarms: [], now: NOW, intervalS: 10 });
+  const reporting = new Map(v.rows.map((r) => [r.name, r.reporting]));
+  t.equal(reporting.get('slow'), true, 'every 60 s: heard 170 s ago is within 3 intervals');
+  t.equal(reporting.get('fast'), false, 'every 10 s: 35 s is 3 intervals missed');
+  t.equal(reporting.get('quiet'), false, 'no telemetry: the collector\'s 10 s');
+  t.equal(v.reporting, 1);
+});
+
 t.test('comparator and worst severity edge cases', async (t) => {
   t.equal(worstSeverity([]), null);
   t.equal(worstSeverity([{ device: 'x', id: 'a', severity: 'info', message: '', since: null }, { device: 'x', id: 'b', severity: 'critical', message: '', since: null }]), 'critical');

@@ -32,6 +32,7 @@ t.test('numbers from 1, batches from ackedSeq + 1, deletes only what is acknowle
   const b = o.batch(4, 1e6, 0, 'x');
   t.same(seqsOf(b), [1, 2, 3, 4]);
   t.ok(batchSchema.safeParse(b).success, 'a valid Batch');
+  t.equal(b!.lastSeq, 6, 'lastSeq is the highest number assigned, not the end of the batch');
   t.ok('items' in batchItems(b!), 'contiguous');
   o.ack(2);
   t.same(seqsOf(o.batch(10, 1e6, 0, 'x')), [3, 4, 5, 6], 'resend from ackedSeq + 1 (3 and 4 again: their Ack never came)');

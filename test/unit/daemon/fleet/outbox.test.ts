@@ -64,7 +64,7 @@ t.test('retention by age and by size drops the oldest unacknowledged records as 
   t.equal(items[1]!.kind, 'gap');
   t.same(items[1]!.kind === 'gap' && items[1]!.gap, { from: 3, to: 2 + dropped, reason: 'retention-size' });
   t.equal(items[items.length - 1]!.to, 8, 'every number from 1 to the newest is covered');
-  const batch = batchSchema.parse({ v: 1, sentAt: now, records: items.flatMap((i) => (i.kind === 'record' ? [i.record] : [])), gaps: items.flatMap((i) => (i.kind === 'gap' ? [i.gap] : [])) });
+  const batch = batchSchema.parse({ v: 1, sentAt: now, lastSeq: box.stats.lastSeq, records: items.flatMap((i) => (i.kind === 'record' ? [i.record] : [])), gaps: items.flatMap((i) => (i.kind === 'gap' ? [i.gap] : [])) });
   t.ok('items' in batchItems(batch), 'the wire contract accepts it as one contiguous run');
 
   box.ack(1);
