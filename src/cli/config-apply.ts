@@ -6,6 +6,7 @@ import type { CommandRunner } from '../daemon/timekeeper/apply/run-command.js';
 import { chronyTarget, ntpsecTarget } from '../daemon/timekeeper/apply/targets.js';
 import { type ConfigCommandDeps, kindFromFlags, loadForCommand, offsetFromFlags } from './config-render.js';
 import { type CliIo, parseFlags, UsageError } from './flags.js';
+import { daemonManagesRtc as rtcManagedByDaemon } from '../config/sections/rtc.js';
 
 const HELP = `usage: stratum1d config apply [--chrony | --ntpsec] [--config FILE] [--offset S] [--dry-run] [--json]
 
@@ -38,7 +39,7 @@ export async function runConfigApply(argv: string[], io: CliIo, deps: ConfigComm
   const loaded = loadForCommand(flags, io, deps.env);
   if (loaded === null) return EX_CONFIG;
   const kind = kindFromFlags(flags, loaded.config);
-  const daemonManagesRtc = deps.daemonManagesRtc ?? false;
+  const daemonManagesRtc = deps.daemonManagesRtc ?? rtcManagedByDaemon(loaded.config.rtc);
   const { facts, notes } = await gatherFacts(loaded.config, {
     configSource: loaded.source,
     offsetOverrideS: offsetFromFlags(flags),

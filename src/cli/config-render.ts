@@ -4,6 +4,7 @@ import { ConfigError, EX_CONFIG, loadConfig } from '../config/load-config.js';
 import { gatherFacts } from '../daemon/timekeeper/apply/gather-facts.js';
 import { renderFor, type TimekeeperKind } from '../daemon/timekeeper/apply/preview.js';
 import { type CliIo, type ParsedFlags, parseFlags, UsageError } from './flags.js';
+import { daemonManagesRtc as rtcManagedByDaemon } from '../config/sections/rtc.js';
 
 const HELP = `usage: stratum1d config render [--chrony | --ntpsec] [--config FILE] [--offset S]
 
@@ -33,7 +34,7 @@ export async function runConfigRender(argv: string[], io: CliIo, deps: ConfigCom
   const { facts, notes } = await gatherFacts(loaded.config, {
     configSource: loaded.source,
     offsetOverrideS: offsetFromFlags(flags),
-    daemonManagesRtc: deps.daemonManagesRtc ?? false,
+    daemonManagesRtc: deps.daemonManagesRtc ?? rtcManagedByDaemon(loaded.config.rtc),
     ...(deps.env ? { env: deps.env } : {}),
   });
   const rendered = renderFor(kind, loaded.config, facts);

@@ -65,3 +65,14 @@ export const holdoverSchema = z
   .describe('Holdover: the estimated error once GNSS or PPS is lost.');
 
 export type HoldoverConfig = z.infer<typeof holdoverSchema>;
+
+/**
+ * Whether the daemon drives the RTC chip itself (raw I2C), so chrony must not (`rtcsync`, the
+ * kernel's 11-minute mode, would fight the daemon's writes). From the configuration alone, as
+ * `config render` / `config apply` and the privileged apply have no running daemon to ask;
+ * the running daemon decides from the access it actually got (a kernel driver owning the
+ * address makes it fall back to the kernel RTC).
+ */
+export function daemonManagesRtc(rtc: { model: z.infer<typeof rtcSchema>['model'] }): boolean {
+  return rtc.model === 'ds3231' || rtc.model === 'pcf8523';
+}

@@ -8,6 +8,7 @@ import { renderFor } from '../timekeeper/apply/preview.js';
 import { type CommandRunner, describeResult } from '../timekeeper/apply/run-command.js';
 import { chronyTarget, ntpsecTarget } from '../timekeeper/apply/targets.js';
 import { type PrivilegedAction, type PrivilegedResult, REQUEST_ID_PATTERN, requestPath, resultPath } from './privileged-actions.js';
+import { daemonManagesRtc as rtcManagedByDaemon } from '../../config/sections/rtc.js';
 
 export interface RunActionDeps {
   config: Config;
@@ -74,7 +75,7 @@ async function perform(action: PrivilegedAction, d: RunActionDeps): Promise<Outc
     case 'apply': {
       const kind = c.timekeeper.kind;
       if (kind === 'none') return { ok: false, status: 'refused', summary: 'timekeeper.kind is none: nothing to apply', details: {} };
-      const daemonManagesRtc = c.rtc.model === 'ds3231' || c.rtc.model === 'pcf8523';
+      const daemonManagesRtc = rtcManagedByDaemon(c.rtc);
       const { facts, notes } = await gatherFacts(c, { configSource: d.configSource, daemonManagesRtc, ...(d.env ? { env: d.env } : {}) });
       const rendered = renderFor(kind, c, facts);
       const opts = d.run ? { run: d.run } : {};

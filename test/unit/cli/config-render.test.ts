@@ -44,6 +44,16 @@ t.test('--ntpsec renders the ntp.conf fragment', async (t) => {
   t.match(x.out(), /label delay, 0\.1 s \(given with --offset\)/);
 });
 
+t.test('rtcsync only when the daemon does not drive the RTC chip itself', async (t) => {
+  for (const [model, rtcsync] of [['ds3231', false], ['pcf8523', false], ['kernel', true], ['none', true]] as const) {
+    const dir = t.testdir({});
+    const x = io();
+    t.equal(await runConfigRender(['--chrony', '--config', configIn(dir, `rtc:\n  model: ${model}\n`), '--offset', '0.1'], x), 0, x.err());
+    if (rtcsync) t.match(x.out(), /^rtcsync$/m, `rtc.model ${model}: the kernel keeps the RTC`);
+    else t.notMatch(x.out(), /^rtcsync$/m, `rtc.model ${model}: the daemon writes the chip; chrony must not`);
+  }
+});
+
 t.test('usage and config errors', async (t) => {
   const dir = t.testdir({});
   for (const argv of [['--chrony', '--ntpsec'], ['--offset', 'soon'], ['--offset', '3'], ['extra']]) {
