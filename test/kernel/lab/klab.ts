@@ -86,9 +86,9 @@ export async function bootGuest(o: BootOptions): Promise<GuestRun> {
   ];
   const t0 = Date.now();
   const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let console = '';
-  child.stdout.on('data', (b: Buffer) => (console += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (console += b.toString('utf8')));
+  let serial = '';
+  child.stdout.on('data', (b: Buffer) => (serial += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (serial += b.toString('utf8')));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -110,18 +110,20 @@ export async function bootGuest(o: BootOptions): Promise<GuestRun> {
   const log = read('guest.log') ?? '';
   return {
     status: statusText === null ? null : Number(statusText.trim()),
-    console,
+    console: serial,
     log,
     work,
     wallMs: Date.now() - t0,
     timedOut,
     json<T>(name: string): T {
       const text = read(name);
-      if (text === null) throw new Error(`the guest wrote no ${name}; guest log:\n${log.slice(-4000)}\nconsole:\n${console.slice(-3000)}`);
+      if (text === null) throw new Error(`the guest wrote no ${name}; guest log:\n${log.slice(-4000)}\nconsole:\n${serial.slice(-3000)}`);
       return JSON.parse(text) as T;
     },
     cleanup() {
-      rmSync(work, { recursive: true, force: true });
+      // STRATUM1D_KLAB_KEEP=1 leaves the work share for a look at everything the guest wrote.
+      if (process.env.STRATUM1D_KLAB_KEEP) console.log(`kernel lab: work share kept in ${work}`);
+      else rmSync(work, { recursive: true, force: true });
     },
   };
 }

@@ -1,17 +1,21 @@
 // A PPS for gpio-sim: a rising edge at the top of each second (pull-up), a falling edge 100 ms
-// later (pull-down), for N seconds. The kernel stamps each edge while the write runs; under
-// TCG the stamp lands a few ms after the second. Usage: pulse-loop.mjs PULL_FILE SECONDS
+// later (pull-down), for N seconds, on every line given (one timer drives them all, so two
+// daemons see the same pulse). The kernel stamps each edge while the write runs; under TCG the
+// stamp lands a few ms after the second. Usage: pulse-loop.mjs SECONDS PULL_FILE...
 import { writeFileSync } from 'node:fs';
 
-const [file, seconds] = [process.argv[2], Number(process.argv[3] ?? 60)];
+const seconds = Number(process.argv[2] ?? 60);
+const files = process.argv.slice(3);
+if (files.length === 0) throw new Error('usage: pulse-loop.mjs SECONDS PULL_FILE...');
 const end = Date.now() + seconds * 1000;
+const all = (level) => files.forEach((f) => writeFileSync(f, level));
 const tick = () => {
   if (Date.now() >= end) return;
   setTimeout(() => {
-    writeFileSync(file, 'pull-up');
-    setTimeout(() => writeFileSync(file, 'pull-down'), 100);
+    all('pull-up');
+    setTimeout(() => all('pull-down'), 100);
     tick();
   }, 1000 - (Date.now() % 1000));
 };
-writeFileSync(file, 'pull-down');
+all('pull-down');
 tick();
