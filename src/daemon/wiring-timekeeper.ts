@@ -45,6 +45,7 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
     windowSize: tk.nmeaOffset.windowSize,
     minSamples: tk.nmeaOffset.minSamples,
     allowLateLabel: tk.nmeaOffset.allowLateLabel,
+    labelNames: tk.nmeaOffset.labelNames === 'auto' ? null : tk.nmeaOffset.labelNames,
     systemClockTrusted: () => clockDisciplinedElsewhere(store),
   });
   await calibration.start();
@@ -74,9 +75,11 @@ export async function startTimekeeperFeed(config: Config, store: ApplianceStore,
   const onFix = (fix: Fix, trust: FixTrust): void => {
     const verdict = arrival.verdict(fix);
     calibration.onFix(fix, trust, verdict.ok);
-    sock?.onFix(fix, trust);
+    // A label whose whole second is unknown (core/label-pulse.ts) is measured, never sent.
+    const sendable = { ...trust, timeValid: trust.timeValid && calibration.wholeSecondKnown };
+    sock?.onFix(fix, sendable);
     if (shm) {
-      if (verdict.ok) shm.writeFix(fix, trust, calibration.delayS, leap(fix));
+      if (verdict.ok) shm.writeFix(fix, sendable, calibration.delayS, leap(fix));
       else shm.skip();
     }
     if (!sock && !verdict.ok) {

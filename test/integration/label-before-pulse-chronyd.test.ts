@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
+type Tap = { teardown(fn: () => unknown): void };
 import { freeUdpPort } from '../helpers/ports.js';
 import { eventually } from '../helpers/daemon-process.js';
 import { validateConfig } from '../../src/config/load-config.js';
@@ -62,7 +63,10 @@ function nmeaSource(port: number): Source | undefined {
   return f ? { state: f[1]!, reach: parseInt(f[5]!, 8), lastRx: Number(f[6]), offsetS: -Number(f[8]) } : undefined;
 }
 
-t.test('a label-before-pulse receiver: calibrated to -150 ms, chronyd never sees the NMEA source a second off', { skip: hasChrony ? false : 'chronyd/chronyc not installed' }, async (t) => {
+type NmeaOffsetConfig = { labelNames?: 'auto' | 'next-pulse' };
+
+/** chronyd -x and the daemon's timekeeper wiring fed by the label-before-pulse receiver. */
+async function startLab(t: Tap, nmeaOffset: NmeaOffsetConfig): Promise<{ store: ApplianceStore; port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'label-before-pulse-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freeUdpPort();
@@ -86,12 +90,11 @@ t.test('a label-before-pulse receiver: calibrated to -150 ms, chronyd never sees
       statusIntervalS: 1,
       chrony: { sockPath: nmeaSock, ppsSockPath: ppsSock, commandSocket: `127.0.0.1:${port}` },
       pps: { kind: 'gpio' },
-      nmeaOffset: { windowSize: 16, minSamples: 8 },
+      nmeaOffset: { windowSize: 16, minSamples: 8, ...nmeaOffset },
     },
   });
   const store = new ApplianceStore(initialState({ version: 't', pid: process.pid, startedAt: Date.now(), mode: 'simulate', configSource: 'test', gnssDevice: 'sim', timeValidAfter: 3, ppsSource: 'sim', rtcModel: null, timekeeper: 'chrony' }));
-  const logLines: string[] = [];
-  const log = createLogger({ level: 'info', format: 'json', stream: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) });
+  const log = createLogger({ level: 'info', format: 'json', stream: new Writable({ write(_c, _e, cb) { cb(); } }) });
 
   // The receiver's clock runs a second ahead and it speaks 850 ms after its second: each label
   // names the real second that starts 150 ms after the sentence arrives.
@@ -107,6 +110,33 @@ t.test('a label-before-pulse receiver: calibrated to -150 ms, chronyd never sees
     await pps.stop();
     await feed.stop();
   });
+  return { store, port };
+}
+
+t.test('a label-before-pulse receiver with nothing to settle the whole second: refused with the reason, nothing sent to chronyd', { skip: hasChrony ? false : 'chronyd/chronyc not installed' }, async (t) => {
+  const { store, port } = await startLab(t, {});
+  const refused = await eventually(() => store.snapshot.timekeeper.nmeaOffset?.refused ?? undefined, 40_000, 'the calibration refused as ambiguous');
+  t.match(refused, /arrive 8\d\d ms after the PPS edge.*not sent.*labelNames/, refused);
+  t.equal(store.snapshot.timekeeper.nmeaOffset?.source, 'initial', 'not calibrated on');
+  t.ok(store.snapshot.gnss.trust.timeValid, 'the receiver\'s time is valid: only the whole second is unknown');
+
+  // For a while: chronyd gets no NMEA sample at all, so nothing can be a second off.
+  const sentBefore = store.snapshot.timekeeper.feed.sockSent;
+  const readings: Source[] = [];
+  const until = Date.now() + 8_000;
+  while (Date.now() < until) {
+    const s = nmeaSource(port);
+    if (s) readings.push(s);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  t.ok(readings.length > 5, `${readings.length} readings of chronyd's NMEA source`);
+  t.same([...new Set(readings.map((s) => s.reach))], [0], 'chronyd never received an NMEA sample (reach 0)');
+  t.equal(store.snapshot.timekeeper.feed.sockSent, sentBefore, 'no NMEA sample sent');
+  t.equal(sentBefore, 0, 'none before either');
+});
+
+t.test('a label-before-pulse receiver configured so: calibrated to -150 ms, chronyd never sees the NMEA source a second off', { skip: hasChrony ? false : 'chronyd/chronyc not installed' }, async (t) => {
+  const { store, port } = await startLab(t, { labelNames: 'next-pulse' });
 
   const cal = await eventually(() => {
     const e = store.snapshot.timekeeper.nmeaOffset;
@@ -114,6 +144,7 @@ t.test('a label-before-pulse receiver: calibrated to -150 ms, chronyd never sees
   }, 40_000, 'a calibration from PPS-paired epochs');
   t.ok(cal.valueS > -0.17 && cal.valueS < -0.13, `calibrated delay ${(cal.valueS * 1000).toFixed(1)} ms: the label comes 150 ms before its pulse`);
   t.equal(cal.labelNames, 'next-pulse');
+  t.equal(cal.wholeSecond, 'configured');
   t.equal(cal.refused, null);
 
   // Every NMEA sample chronyd reports from now on, for a while: none a second off, and once the

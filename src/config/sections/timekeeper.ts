@@ -149,11 +149,17 @@ export const timekeeperSchema = z
           .describe('NMEA label delay to assume until calibration has a measurement, seconds.'),
         windowSize: z.number().int().min(8).max(4096).default(128).describe('Samples in the calibration window.'),
         minSamples: z.number().int().min(4).max(4096).default(32).describe('Samples needed before the calibrated value is used.'),
+        labelNames: z
+          .enum(['auto', 'previous-pulse', 'next-pulse'])
+          .default('auto')
+          .describe(
+            'Which PPS pulse the receiver\'s time label names, as its documentation says: previous-pulse (most receivers: the label follows its pulse) or next-pulse (the label is sent before the pulse it names). auto: a synchronised reference (chrony on another source) decides; without one, labels arriving in the second half of the second are ambiguous by a whole second, so they are neither calibrated on nor sent, and an alarm says so.',
+          ),
         allowLateLabel: z
           .boolean()
           .default(false)
           .describe(
-            'Accept a label delay in the second half of the second (0.5 s or more after the pulse it names). Off: a label arriving late in the second is read as one sent before the pulse it names, and a calibration that still lands there (e.g. by a synchronised reference) is refused with an alarm, since a whole-second mistake is one jitter away.',
+            'Accept a label delay in the second half of the second (0.5 s or more after the pulse it names). Off: a calibration that lands there is refused with an alarm, since a whole-second mistake is one jitter away; on: a label arriving late in the second names the pulse before it.',
           ),
         maxArrivalErrorS: z
           .number()

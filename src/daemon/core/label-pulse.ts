@@ -15,10 +15,14 @@
  *    delay itself to within the clock's error, so it picks the whole second outright;
  * 2. what was learned from such a reference earlier (the receiver's behaviour does not
  *    change from one second to the next);
- * 3. the phase: a label in the first half of the second names the pulse before it, one in
- *    the second half the pulse after it (delay -0.5..0 s). A label really 0.5 s or more
- *    late is only taken so when the operator says so (`allowLateLabel`), since the same
- *    phase more often means an early label.
+ * 3. what the operator configured (`timekeeper.nmeaOffset.labelNames`): the receiver's
+ *    documented behaviour;
+ * 4. the phase, only where it cannot be wrong by a second: a label in the first half of the
+ *    second names the pulse before it. One in the second half is *ambiguous*: it is either
+ *    sent before the pulse it names (delay -0.5..0 s) or that late after the one before,
+ *    and nothing on this machine tells which. We do not guess a whole second; the caller
+ *    refuses to calibrate on it (with an alarm that says how to settle it), unless
+ *    `allowLateLabel` says such a receiver really is that late.
  * Pure: numbers in, a verdict out.
  */
 export type LabelNames = 'previous-pulse' | 'next-pulse';
@@ -28,7 +32,13 @@ export interface LabelDelay {
   delayS: number;
   names: LabelNames;
   /** What fixed the whole second. */
-  basis: 'reference' | 'learned' | 'phase';
+  basis: 'reference' | 'learned' | 'configured' | 'phase';
+}
+
+/** A label in the second half of the second with nothing to say which pulse it names. */
+export interface AmbiguousLabel {
+  ambiguous: true;
+  phaseS: number;
 }
 
 export interface LabelDelayInput {
@@ -38,13 +48,15 @@ export interface LabelDelayInput {
   referenceS: number | null;
   /** The receiver's behaviour learned from a reference earlier, or null. */
   learned: LabelNames | null;
+  /** The receiver's behaviour as the operator configured it, or null (auto). */
+  configured?: LabelNames | null;
   allowLateLabel: boolean;
   /** How close the reference must come to a whole-second shift of the phase. Default 0.1 s. */
   referenceToleranceS?: number;
 }
 
 /** Null when the phase is not in [0, 1) or the reference puts the label more than a second from its pulse. */
-export function labelDelay(i: LabelDelayInput): LabelDelay | null {
+export function labelDelay(i: LabelDelayInput): LabelDelay | AmbiguousLabel | null {
   const p = i.phaseS;
   if (!(p >= 0 && p < 1)) return null;
   if (i.referenceS !== null && Number.isFinite(i.referenceS)) {
@@ -56,8 +68,14 @@ export function labelDelay(i: LabelDelayInput): LabelDelay | null {
     // The reference is too far from any whole-second shift: that clock is not good enough now.
   }
   if (i.learned !== null) return { delayS: i.learned === 'previous-pulse' ? p : p - 1, names: i.learned, basis: 'learned' };
-  const early = p >= 0.5 && !i.allowLateLabel;
-  return { delayS: early ? p - 1 : p, names: early ? 'next-pulse' : 'previous-pulse', basis: 'phase' };
+  const configured = i.configured ?? null;
+  if (configured !== null) return { delayS: configured === 'previous-pulse' ? p : p - 1, names: configured, basis: 'configured' };
+  if (p < 0.5 || i.allowLateLabel) return { delayS: p, names: 'previous-pulse', basis: 'phase' };
+  return { ambiguous: true, phaseS: p };
+}
+
+export function isAmbiguous(d: LabelDelay | AmbiguousLabel): d is AmbiguousLabel {
+  return 'ambiguous' in d;
 }
 
 /** A delay in the second half of the second either way: a whole-second mistake is one jitter away. */

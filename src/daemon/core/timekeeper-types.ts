@@ -71,8 +71,8 @@ export interface NmeaOffsetEstimate {
   updatedAt: number | null; // ms
   /** Which PPS edge the receiver's labels name (core/label-pulse.ts); null before PPS samples. */
   labelNames?: 'previous-pulse' | 'next-pulse' | null;
-  /** What fixed the whole second: a reference clock synchronised elsewhere, what one taught earlier, or the phase alone. */
-  wholeSecond?: 'reference' | 'learned' | 'phase' | null;
+  /** What fixed the whole second: a reference clock synchronised elsewhere, what one taught earlier, the operator's setting, or the phase alone. */
+  wholeSecond?: 'reference' | 'learned' | 'configured' | 'phase' | null;
   /**
    * Why the latest measurement was not taken (it lands in the second half of the second and
    * timekeeper.nmeaOffset.allowLateLabel is off); the value in use is the one before. Null: none refused.

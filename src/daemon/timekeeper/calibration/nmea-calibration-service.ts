@@ -1,12 +1,15 @@
 import type { Clock } from '../../../drivers/clock.js';
 import type { ApplianceStore, PulseRecord } from '../../core/appliance-state.js';
 import type { Fix } from '../../core/fix.js';
-import { isLateLabel, labelDelay, type LabelNames } from '../../core/label-pulse.js';
+import { isAmbiguous, isLateLabel, labelDelay, type LabelNames } from '../../core/label-pulse.js';
 import { NmeaOffsetEstimator } from '../../core/nmea-offset-estimator.js';
 import type { NmeaOffsetEstimate } from '../../core/timekeeper-types.js';
 import type { Logger } from '../../logger.js';
 import { loadCalibration, removeCalibration, saveCalibration } from './calibration-file.js';
 import { DelaySampler, type DelayReference } from './delay-sampler.js';
+
+/** Phase-only verdicts in a row in the first half of the second that end an ambiguity. */
+const SETTLE_EPOCHS = 10;
 
 export interface NmeaCalibrationOptions {
   store: ApplianceStore;
@@ -20,10 +23,18 @@ export interface NmeaCalibrationOptions {
   minSamples: number;
   /**
    * Accept a label delay in the second half of the second (0.5 s or more after, or more
-   * than 0.5 s before, the pulse it names). Off: such a calibration is refused (alarm) and
-   * the phase is read as a label sent before its pulse. timekeeper.nmeaOffset.allowLateLabel.
+   * than 0.5 s before, the pulse it names). Off: such a calibration is refused (alarm), and a
+   * label arriving in the second half of the second with nothing to say which pulse it names
+   * is not calibrated on. On: such a label names the pulse before it.
+   * timekeeper.nmeaOffset.allowLateLabel.
    */
   allowLateLabel?: boolean;
+  /**
+   * Which pulse the receiver's labels name, as the operator knows it from the receiver's
+   * documentation; null or absent: auto (a reference decides, else only labels in the first
+   * half of the second are calibrated on). timekeeper.nmeaOffset.labelNames.
+   */
+  labelNames?: LabelNames | null;
   /**
    * True while the system clock is disciplined by a source other than this receiver's NMEA
    * (chronyc tracking: synchronised, reference not NMEA); enables calibration without PPS.
@@ -50,8 +61,12 @@ export class NmeaCalibrationService {
   #persisted: { valueS: number; at: number } | null = null;
   /** The receiver's label convention as a reference clock showed it (core/label-pulse.ts). */
   #learned: LabelNames | null = null;
-  #basis: 'reference' | 'learned' | 'phase' | null = null;
+  #basis: 'reference' | 'learned' | 'configured' | 'phase' | null = null;
   #refused: string | null = null;
+  /** The phase of the latest PPS-paired label when nothing could say which pulse it names; null: known. */
+  #ambiguousPhaseS: number | null = null;
+  /** Unambiguous phase-only verdicts in a row since the last ambiguous one. */
+  #settledStreak = 0;
   #unpairable = 0;
   #writing: Promise<void> = Promise.resolve();
 
@@ -69,6 +84,14 @@ export class NmeaCalibrationService {
 
   get estimate(): NmeaOffsetEstimate {
     return { ...this.#current, labelNames: this.#labelNames(), wholeSecond: this.#basis, refused: this.#refused };
+  }
+
+  /**
+   * False while labels arrive in the second half of the second and nothing says which pulse
+   * they name: a sample built on them may be a whole second off, so the feeds withhold them.
+   */
+  get wholeSecondKnown(): boolean {
+    return this.#ambiguousPhaseS === null;
   }
 
   /** Why the last estimate was refused, or null. */
@@ -112,10 +135,25 @@ export class NmeaCalibrationService {
     if (s === null) return;
     let delayS: number;
     if (s.reference === 'pps') {
-      const d = labelDelay({ phaseS: s.phaseS, referenceS: s.referenceS, learned: this.#learned, allowLateLabel: this.#o.allowLateLabel ?? false });
+      const d = labelDelay({ phaseS: s.phaseS, referenceS: s.referenceS, learned: this.#learned, configured: this.#o.labelNames ?? null, allowLateLabel: this.#o.allowLateLabel ?? false });
       if (d === null) {
         this.#unpairable++;
         return;
+      }
+      if (isAmbiguous(d)) {
+        this.#settledStreak = 0;
+        this.#refuseAmbiguous(d.phaseS);
+        return;
+      }
+      if (this.#ambiguousPhaseS !== null) {
+        // Labels hovering around half a second would otherwise raise and clear the alarm every
+        // few seconds; a phase-only verdict must hold a while. A reference settles it at once.
+        if (d.basis === 'phase' && ++this.#settledStreak < SETTLE_EPOCHS) return;
+        this.#o.log.info('NMEA label convention settled', { names: d.names, basis: d.basis });
+        this.#ambiguousPhaseS = null;
+        this.#settledStreak = 0;
+        this.#refused = null;
+        this.#publish();
       }
       if (d.basis === 'reference' && this.#learned !== d.names) {
         this.#o.log.info('NMEA label convention learned from a synchronised reference', { names: d.names, delayS: d.delayS, before: this.#learned });
@@ -157,6 +195,8 @@ export class NmeaCalibrationService {
     this.#learned = null;
     this.#basis = null;
     this.#refused = null;
+    this.#ambiguousPhaseS = null;
+    this.#settledStreak = 0;
     this.#current = initial(this.#o.initialS);
     this.#publish();
     const path = this.#o.stateFile;
@@ -181,6 +221,7 @@ export class NmeaCalibrationService {
       this.#publish();
       return false;
     }
+    if (this.#ambiguousPhaseS !== null) return false; // the labels now arriving cannot be paired: keep saying so
     if (this.#refused !== null) this.#o.log.info('NMEA calibration accepted again', { valueS: e.valueS });
     this.#refused = null;
     const now = this.#o.clock.now();
@@ -195,6 +236,18 @@ export class NmeaCalibrationService {
       (Math.abs(p.valueS - e.valueS) > (this.#o.persistChangeS ?? 0.0005) && now - p.at >= (this.#o.persistIntervalMs ?? 600_000));
     if (due) this.#persist();
     return true;
+  }
+
+  #refuseAmbiguous(phaseS: number): void {
+    const first = this.#ambiguousPhaseS === null;
+    this.#ambiguousPhaseS = phaseS;
+    if (!first) return;
+    const ms = (phaseS * 1000).toFixed(0);
+    this.#refused =
+      `NMEA labels arrive ${ms} ms after the PPS edge: such a label either names the next pulse (sent ${(1000 - phaseS * 1000).toFixed(0)} ms before it, as some timing receivers do) or this one, ${ms} ms late, and nothing here tells which; a wrong guess is a whole second, so the receiver's time is not sent to the timekeeper and not calibrated on. ` +
+      'Settle it: set timekeeper.nmeaOffset.labelNames to next-pulse or previous-pulse (with allowLateLabel) as the receiver documents, or give chrony another synchronised source (an NTP server) to check the whole second against';
+    this.#o.log.warn('NMEA label convention ambiguous: samples withheld', { phaseS });
+    this.#publish();
   }
 
   #persist(): void {

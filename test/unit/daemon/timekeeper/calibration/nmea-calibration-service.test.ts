@@ -122,8 +122,48 @@ t.test('epochs that are not time-valid, or not on a whole second with PPS, are n
   t.equal(svc.estimate.source, 'initial');
 });
 
-t.test('a receiver that sends the label before the pulse it names calibrates to a negative delay, not ~0.85 s', async (t) => {
-  const { svc, store, clock } = setup(t);
+t.test('a label in the second half of the second with nothing to settle it: not calibrated on, not sent, and said why', async (t) => {
+  let trusted = false;
+  const { svc, store, clock, lines } = setup(t, { minSamples: 8, systemClockTrusted: () => trusted });
+  await svc.start();
+  t.equal(svc.wholeSecondKnown, true, 'nothing ambiguous before the first label');
+  const rnd = seededRandom(9);
+  for (let i = 0; i < 64; i++) second(svc, clock, -0.15 + (rnd() * 2 - 1) * 0.003, 40);
+  const e = store.snapshot.timekeeper.nmeaOffset!;
+  t.equal(e.source, 'initial', 'no calibration from ambiguous labels');
+  t.equal(svc.estimate.samples, 0);
+  t.equal(svc.wholeSecondKnown, false, 'the feeds withhold the samples');
+  t.match(e.refused, /arrive 85\d ms after the PPS edge.*labelNames.*NTP server/);
+  t.equal(lines.filter((l) => l.includes('NMEA label convention ambiguous')).length, 1, 'warned once, not every second');
+
+  // chronyd synchronises to another source: the reference settles it, and samples flow again.
+  trusted = true;
+  for (let i = 0; i < 10; i++) second(svc, clock, -0.15, 20);
+  t.equal(svc.wholeSecondKnown, true);
+  t.equal(store.snapshot.timekeeper.nmeaOffset!.refused, null);
+  t.equal(svc.estimate.wholeSecond, 'reference');
+  t.ok(Math.abs(svc.delayS + 0.15) < 0.002, `calibrated ${svc.delayS} s`);
+  t.ok(lines.some((l) => l.includes('NMEA label convention settled')));
+});
+
+t.test('labels hovering around half a second: the ambiguity ends only after 10 clear epochs in a row', async (t) => {
+  const { svc, store, clock } = setup(t, { minSamples: 4 });
+  await svc.start();
+  second(svc, clock, 0.52, 0);
+  t.equal(svc.wholeSecondKnown, false);
+  for (let i = 0; i < 9; i++) second(svc, clock, 0.48, 0);
+  t.equal(svc.wholeSecondKnown, false, '9 clear epochs: still withheld');
+  t.ok(store.snapshot.timekeeper.nmeaOffset!.refused, 'and still said why');
+  second(svc, clock, 0.52, 0);
+  for (let i = 0; i < 9; i++) second(svc, clock, 0.48, 0);
+  t.equal(svc.wholeSecondKnown, false, 'an ambiguous epoch starts the count again');
+  second(svc, clock, 0.48, 0);
+  t.equal(svc.wholeSecondKnown, true, 'the 10th clear epoch in a row settles it');
+  t.equal(store.snapshot.timekeeper.nmeaOffset!.refused, null);
+});
+
+t.test('a receiver configured to send the label before the pulse it names calibrates to a negative delay, not ~0.85 s', async (t) => {
+  const { svc, store, clock } = setup(t, { labelNames: 'next-pulse' });
   await svc.start();
   const rnd = seededRandom(9);
   for (let i = 0; i < 64; i++) second(svc, clock, -0.15 + (rnd() * 2 - 1) * 0.003, 40);
@@ -131,8 +171,18 @@ t.test('a receiver that sends the label before the pulse it names calibrates to 
   t.equal(e.source, 'calibrated');
   t.ok(Math.abs(e.valueS + 0.15) < 0.002, `delay ${e.valueS} s: the label precedes its pulse by 150 ms`);
   t.equal(e.labelNames, 'next-pulse');
-  t.equal(e.wholeSecond, 'phase');
+  t.equal(e.wholeSecond, 'configured');
   t.equal(e.refused, null);
+  t.equal(svc.wholeSecondKnown, true);
+});
+
+t.test('a label configured to name the next pulse that arrives early in the second is refused as late', async (t) => {
+  // 0.2 s after one pulse, "naming the next": 0.8 s before it. More likely a misconfiguration.
+  const { svc, store, clock } = setup(t, { labelNames: 'next-pulse', minSamples: 8 });
+  await svc.start();
+  for (let i = 0; i < 16; i++) second(svc, clock, 0.2, 0);
+  t.equal(store.snapshot.timekeeper.nmeaOffset!.source, 'initial');
+  t.match(store.snapshot.timekeeper.nmeaOffset!.refused, /-800\.0 ms lands in the second half/);
 });
 
 t.test('a synchronised reference fixes the whole second; a late label is refused unless allowed', async (t) => {
