@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { gateRequests } from '../daemon/mcp/http/request-gate.js';
+import { gateRequests } from '../lib/request-gate.js';
 import { median, type BenchFigure } from './figure.js';
 
 /**
  * Issue 9's last shape of flood: one client pipelining 5,000 small POSTs on one connection.
  * Node's parser takes a whole socket read (~780 such requests) in one call; the request gate
- * (daemon/mcp/http/request-gate.ts) hands it one request per turn. The figure is the longest
+ * (lib/request-gate.ts) hands it one request per turn. The figure is the longest
  * the event loop was blocked while the flood was answered (the gap between 1 ms ticks): what
  * every other client, and chronyd's samples, wait for. Each side runs in its own process.
  */

@@ -80,7 +80,7 @@ export async function startHttp(d: HttpWiringDeps): Promise<HttpWiring | null> {
             mcp: { toolCalls, network: mcpNetwork },
             control: d.controlStats(),
             gpsd: d.gpsdStats(),
-            http: { requests: endpoint?.stats().requests ?? {} },
+            http: { requests: endpoint?.stats().requests ?? {}, ...(endpoint ? { refused: { ...endpoint.stats().refused } } : {}) },
           });
           return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: text };
         },

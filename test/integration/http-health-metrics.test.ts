@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
+import { HTTP_LIMITS } from '../../src/daemon/http/http-server.js';
 import { BIN, eventually, tempDir } from '../helpers/daemon-process.js';
 import { freeUdpPort } from '../helpers/ports.js';
 
@@ -178,6 +179,57 @@ t.test('simulator: /health ok, /metrics passes promtool with plausible values', 
   t.equal(r.status, 404);
   await r.text();
   t.equal(await d.stop(), 0);
+});
+
+/** Raw bytes to the endpoint; resolves with all it sent once it closed the connection (60 s at most). */
+function exchange(port: number, request: string, trickle?: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s: Socket = connect(port, '127.0.0.1');
+    let out = '';
+    s.setEncoding('utf8').on('data', (d: string) => (out += d));
+    s.on('error', () => undefined);
+    const drip = trickle ? setInterval(() => s.writable && s.write(trickle()), 500) : null;
+    const limit = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`the endpoint kept the connection open for 60 s; it sent: ${out.slice(0, 200)}`));
+    }, 60_000);
+    s.on('close', () => {
+      if (drip) clearInterval(drip);
+      clearTimeout(limit);
+      resolve(out);
+    });
+    s.write(request);
+  });
+}
+const statuses = (text: string): string[] => text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
+
+t.test('one connection costs a bounded amount: pipelining, huge heads, bodies, upgrades and slow heads against the built daemon', async (t) => {
+  const d = new Daemon(tempDir(), `${base}http:\n  listen: 127.0.0.1:0\n`);
+  t.teardown(() => d.stop());
+  const url = await d.url();
+  const port = Number(new URL(url).port);
+
+  const pipelined = await exchange(port, 'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(3 * HTTP_LIMITS.maxRequestsPerConnection));
+  const answers = statuses(pipelined);
+  t.equal(answers.length, HTTP_LIMITS.maxRequestsPerConnection, `${HTTP_LIMITS.maxRequestsPerConnection} of ${3 * HTTP_LIMITS.maxRequestsPerConnection} pipelined requests answered, then the connection closed`);
+  t.ok(answers.every((a) => a === 'HTTP/1.1 200'), 'every one of them a full /metrics answer');
+  t.match(pipelined.slice(pipelined.lastIndexOf('HTTP/1.1 200')), /connection: close/i, 'the last answer said it would close');
+
+  t.match(await exchange(port, `GET /health HTTP/1.1\r\nHost: a\r\nX-Pad: ${'p'.repeat(2 * HTTP_LIMITS.maxHeaderBytes)}\r\n\r\n`), /^HTTP\/1\.1 431 /, 'a head over the limit: 431');
+  t.same(statuses(await exchange(port, 'GET /health HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbodyGET /health HTTP/1.1\r\nHost: a\r\n\r\n')), ['HTTP/1.1 400'], 'a GET with a body: 400, and the connection closed');
+  t.same(statuses(await exchange(port, `GET /health HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n${'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(200)}`)), ['HTTP/1.1 400'], 'an upgrade request: 400, nothing pipelined behind it answered');
+  let n = 0;
+  const slow = await exchange(port, 'GET /health HTTP/1.1\r\nHost: a\r\n', () => `X-${n++}: y\r\n`);
+  t.same(statuses(slow), ['HTTP/1.1 408'], `a head still incomplete ${HTTP_LIMITS.headersTimeoutMs} ms after the connect: 408 (${n} header lines trickled in)`);
+
+  const r = await fetch(`${url}/health`);
+  t.ok(r.status === 200 || r.status === 503, `another client is still answered (${r.status})`);
+  await r.text();
+  // Each refusal is counted where an operator looks.
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const refused = (reason: string): number => Number(metrics.match(new RegExp(`^stratum1d_http_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm'))?.[1] ?? NaN);
+  for (const reason of ['header', 'body', 'upgrade', 'slow-request']) t.ok(refused(reason) >= 1, `stratum1d_http_refused_total{reason="${reason}"} = ${refused(reason)}`);
+  t.equal(await d.stop(), 0, 'and the daemon stops cleanly');
 });
 
 t.test('no receiver: GNSS down, appliance degraded (200); chronyd not answering: down (503)', async (t) => {

@@ -40,7 +40,8 @@ export interface MetricsInput {
   mcp: { toolCalls: { ok: number; error: number; invalid: number }; network: McpNetworkStats | null };
   control: { connections: number; requests: number; badRequests: number } | null;
   gpsd: { clients: number; connections: number; refused: number; reportsDropped: number } | null;
-  http: { requests: Record<string, number> };
+  /** `refused`: HttpServerStats.refused, by reason; absent where the caller does not pass it. */
+  http: { requests: Record<string, number>; refused?: Record<string, number> };
 }
 
 const SEVERITIES: AlarmSeverity[] = ['critical', 'major', 'minor', 'warning', 'info'];
@@ -119,6 +120,13 @@ export function buildMetrics(input: MetricsInput): string {
     'Requests to this health/metrics endpoint, by route.',
     Object.entries(input.http.requests).map(([route, n]) => ({ labels: { route }, value: n })),
   );
+  if (input.http.refused) {
+    w.counter(
+      'stratum1d_http_refused_total',
+      'Connections or requests this health/metrics endpoint refused, by reason (connections over the bound, method, body, header, malformed, slow-request, slow-reader).',
+      Object.entries(input.http.refused).map(([reason, n]) => ({ labels: { reason }, value: n })),
+    );
+  }
 
   hostMetrics(w, input.host);
   return w.text();

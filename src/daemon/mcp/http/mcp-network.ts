@@ -11,7 +11,7 @@ import { AuthThrottle } from '../auth/auth-throttle.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
 import { Admission } from './admission.js';
-import { gateRequests, RequestGate, type GateStats } from './request-gate.js';
+import { gateRequests, RequestGate, type GateStats } from '../../../lib/request-gate.js';
 import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
 import { KeySlots, type McpServerFactory, type SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';

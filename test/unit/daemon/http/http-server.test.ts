@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import t from 'tap';
 import { startHttpServer } from '../../../../src/daemon/http/http-server.js';
 import { configSchema } from '../../../../src/config/schema.js';
@@ -66,6 +66,171 @@ t.test('connections beyond the bound are closed at once', async (t) => {
   t.equal(reply, '', 'the third connection got nothing and was closed');
   t.equal(ep.stats().refusedConnections, 1);
   for (const s of held) s.destroy();
+});
+
+const ok = async () => ({ status: 200, contentType: 'text/plain', body: 'ok\n' });
+const statuses = (text: string): string[] => text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
+
+/** Resolves once `s` closes, or rejects after a generous deadline (the server never closed it). */
+function closed(s: Socket, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (s.destroyed) return resolve();
+    const timer = setTimeout(() => reject(new Error(`${what}: the server did not close the connection within 30 s`)), 30_000);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function open(port: number): Socket & { text: () => string } {
+  const s = connect(port, '127.0.0.1');
+  let out = '';
+  s.setEncoding('utf8').on('data', (d: string) => (out += d));
+  s.on('error', () => undefined);
+  return Object.assign(s, { text: () => out });
+}
+
+t.test('pipelined requests reach the routes one per event-loop turn; the connection is closed after maxRequestsPerConnection answers', async (t) => {
+  // A counter that advances once per turn: two route calls in one turn would share a value.
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  tick();
+  t.teardown(() => void (ticking = false));
+  const seen: number[] = [];
+  const ep = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxRequestsPerConnection: 50,
+    routes: {
+      '/x': async () => {
+        seen.push(turn);
+        return { status: 200, contentType: 'text/plain', body: 'ok\n' };
+      },
+    },
+  });
+  t.teardown(() => ep.stop());
+  const s = open(ep.address.port);
+  s.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(300));
+  await closed(s, 'after 50 answers');
+  const answers = statuses(s.text());
+  t.equal(answers.length, 50, 'exactly maxRequestsPerConnection answers, then the connection is closed');
+  t.ok(answers.every((a) => a === 'HTTP/1.1 200'));
+  const lastHead = s.text().slice(s.text().lastIndexOf('HTTP/1.1 200'));
+  t.match(lastHead, /connection: close/i, 'the last answer says so');
+  t.notMatch(s.text().slice(0, s.text().indexOf('\r\n\r\n')), /connection: close/i, 'the first does not');
+  t.equal(seen.length, 50, 'the route ran once per answer, never for the requests after the last');
+  t.ok(
+    seen.every((v, i) => i === 0 || v > seen[i - 1]!),
+    `each pipelined request reached the route in a later turn than the one before (turns ${seen.slice(0, 8).join(', ')}, …)`,
+  );
+  const st = ep.stats();
+  t.equal(st.recycled, 1);
+  t.ok(st.gate.held > 0, `the gate held pipelined requests back (${st.gate.held})`);
+});
+
+t.test('a head trickled in on a kept-alive connection is cut with 408; an idle one is closed quietly', async (t) => {
+  let calls = 0;
+  const ep = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    headersTimeoutMs: 1000,
+    requestTimeoutMs: 2000,
+    routes: {
+      '/x': async () => {
+        calls++;
+        return ok();
+      },
+    },
+  });
+  t.teardown(() => ep.stop());
+  // One complete request and the start of the next in one write: the gate holds the start.
+  const slow = open(ep.address.port);
+  slow.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n');
+  let n = 0;
+  const trickle = setInterval(() => slow.writable && slow.write(`X-${n++}: y\r\n`), 200);
+  t.teardown(() => clearInterval(trickle));
+  await closed(slow, 'the slow head');
+  clearInterval(trickle);
+  t.same(statuses(slow.text()), ['HTTP/1.1 200', 'HTTP/1.1 408'], 'the first request answered, the trickled one refused with 408');
+  t.equal(calls, 1);
+
+  const idle = open(ep.address.port);
+  idle.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+  await closed(idle, 'the idle keep-alive connection');
+  t.same(statuses(idle.text()), ['HTTP/1.1 200'], 'an idle connection gets no unasked-for answer');
+  const st = ep.stats();
+  t.equal(st.refused['slow-request'], 1);
+  t.ok(st.idleClosed >= 1, 'the idle one is counted as idle, not refused');
+});
+
+t.test('a client that pipelines and never reads gets a bounded number of answers built, then is cut', async (t) => {
+  let calls = 0;
+  const big = 'x'.repeat(1024 * 1024);
+  const ep = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    requestTimeoutMs: 1000,
+    headersTimeoutMs: 1000,
+    maxRequestsPerConnection: 1000,
+    routes: {
+      '/big': async () => {
+        calls++;
+        return { status: 200, contentType: 'text/plain', body: big };
+      },
+    },
+  });
+  t.teardown(() => ep.stop());
+  const s = connect(ep.address.port, '127.0.0.1');
+  s.on('error', () => undefined);
+  t.teardown(() => s.destroy());
+  s.pause(); // never reads (so it never sees its own end either: the server's side is watched)
+  s.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(500));
+  for (let i = 0; i < 300 && ep.stats().refused['slow-reader'] === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal(ep.stats().refused['slow-reader'], 1, 'cut as a slow reader');
+  t.equal(ep.stats().open, 0, 'and its connection is gone');
+  t.ok(calls < 500, `${calls} of 500 answers built before the client was cut (each waits for the last to be taken)`);
+});
+
+t.test('huge heads, bodies on GET, upgrades and garbage are refused with a status, counted, and the connection closed', async (t) => {
+  let calls = 0;
+  const ep = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    routes: {
+      '/x': async () => {
+        calls++;
+        return ok();
+      },
+    },
+  });
+  t.teardown(() => ep.stop());
+  const port = ep.address.port;
+  // 10 KiB: over the 8 KiB limit, within what the gate frames; 40 KiB: beyond both.
+  t.match(await raw(port, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  t.match(await raw(port, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  const withBody = await raw(port, 'GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.same(statuses(withBody), ['HTTP/1.1 400'], 'a GET announcing a body: 400, and nothing after it is answered');
+  t.match(withBody, /carries no body/);
+  t.same(statuses(await raw(port, 'HEAD /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')), ['HTTP/1.1 400']);
+  t.same(statuses(await raw(port, 'GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')), ['HTTP/1.1 200'], 'Content-Length: 0 is no body');
+  // The gate frames nothing after an upgrade request: the rest would reach the parser at once.
+  for (const first of ['GET /x HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n', 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n', 'CONNECT a:80 HTTP/1.1\r\nHost: a:80\r\n\r\n']) {
+    const reply = await raw(port, first + 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(500));
+    t.same(statuses(reply), ['HTTP/1.1 400'], `${first.split('\r\n')[0]} with ${first.includes('pgrade') ? 'an upgrade' : 'CONNECT'}: 400, nothing pipelined behind it answered`);
+  }
+  t.match(await raw(port, 'NOT HTTP AT ALL\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  t.equal(calls, 1, 'the route ran only for the GET with Content-Length: 0');
+  const r = ep.stats().refused;
+  t.same({ header: r.header, body: r.body, upgrade: r.upgrade, malformed: r.malformed }, { header: 2, body: 2, upgrade: 3, malformed: 1 });
+  // The server is still there for everyone else.
+  const res = await fetch(`${ep.address.url}/x`);
+  t.equal(res.status, 200);
+  await res.text();
 });
 
 t.test('a port in use is a startup error', async (t) => {

@@ -26,7 +26,7 @@ function input(store: ApplianceStore, over: Partial<MetricsInput> = {}): Metrics
     },
     control: { connections: 3, requests: 9, badRequests: 1 },
     gpsd: { clients: 2, connections: 5, refused: 0, reportsDropped: 0 },
-    http: { requests: { '/metrics': 1 } },
+    http: { requests: { '/metrics': 1 }, refused: { connections: 3, method: 0, body: 1, header: 2, malformed: 0, 'slow-request': 1, 'slow-reader': 0 } },
     ...over,
   };
 }
@@ -91,6 +91,10 @@ t.test('GNSS, PPS, RTC, holdover, alarms: the appliance figures', async (t) => {
   t.equal(m.get('stratum1d_mcp_rate_limited_total'), 5);
   t.equal(m.get('stratum1d_mcp_errors_total{reason="oversized"}'), 1);
   t.equal(m.get('stratum1d_gpsd_clients'), 2);
+  t.equal(m.get('stratum1d_http_refused_total{reason="connections"}'), 3, "the endpoint's own refusals, by reason");
+  t.equal(m.get('stratum1d_http_refused_total{reason="header"}'), 2);
+  t.equal(m.get('stratum1d_http_refused_total{reason="slow-request"}'), 1);
+  t.equal(m.get('stratum1d_http_refused_total{reason="method"}'), 0, 'a reason never seen is 0, not absent');
   t.equal(m.get('stratum1d_health_status'), 0);
   t.equal(m.get('stratum1d_build_info{mode="hardware",nodejs="v20.0.0",version="9.9.9"}'), 1);
   t.equal(m.get('process_open_fds'), 30);
@@ -103,13 +107,14 @@ t.test('no per-satellite series, and sections that are off are absent', async (t
   s.update('pps', { source: null, link: 'absent', health: null });
   s.update('rtc', { model: null });
   s.update('timekeeper', { kind: 'none' });
-  const text = buildMetrics(input(s, { mcp: { toolCalls: { ok: 0, error: 0, invalid: 0 }, network: null }, gpsd: null }));
+  const text = buildMetrics(input(s, { mcp: { toolCalls: { ok: 0, error: 0, invalid: 0 }, network: null }, gpsd: null, http: { requests: {} } }));
   t.notMatch(text, /PRN|svid|prn=/);
   t.notMatch(text, /^chrony_/m, 'no chrony series when chrony is not the timekeeper');
   t.notMatch(text, /^stratum1d_pps_/m);
   t.notMatch(text, /^stratum1d_rtc_/m);
   t.notMatch(text, /^stratum1d_mcp_requests_total/m, 'MCP network off');
   t.notMatch(text, /^stratum1d_gpsd_/m);
+  t.notMatch(text, /^stratum1d_http_refused_total/m, 'no refusal counts passed: no series');
   t.match(text, /^stratum1d_mcp_tool_calls_total\{outcome="ok"\} 0$/m);
 });
 

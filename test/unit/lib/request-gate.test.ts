@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import t from 'tap';
-import { gateRequests, RequestGate, type GateStats } from '../../../../../src/daemon/mcp/http/request-gate.js';
+import { gateRequests, RequestGate, type GateStats } from '../../../src/lib/request-gate.js';
 
 /**
  * A real node:http server behind the gate, driven over loopback TCP with hand-written bytes:
@@ -190,4 +190,21 @@ t.test('an upgrade gets the real socket, with the bytes that followed the reques
   t.ok(got.isGate, "the 'upgrade' listener got the gate");
   t.ok(got.detached && typeof got.detached.setNoDelay === 'function', 'detach gave back a net.Socket');
   t.equal(c.text(), 'echo:frame-1 frame-2 END', 'no byte lost or doubled across the hand-over');
+});
+
+t.test('an Upgrade header the server answers as a plain request does not open the gate for what follows', async (t) => {
+  // Node answers `Upgrade:` without `Connection: upgrade` as an ordinary request. Had the gate
+  // stopped framing there, the 200 requests pipelined behind it would reach the parser at once.
+  const l = await lab();
+  t.teardown(l.close);
+  const c = await open(l.port);
+  const gets = Array.from({ length: 200 }, (_, i) => `GET /p${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+  c.sock.write(`GET /u HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\n\r\n${gets}`);
+  await until(() => (c.text().match(/HTTP\/1\.1 200/g) ?? []).length === 201, 'all 201 answers');
+  t.equal(l.stats.passthrough, 0, 'nothing went through unframed');
+  t.equal(l.stats.requests, 201, 'each request framed on its own');
+  t.equal(l.maxConcurrentPerConnection, 1, 'one request at a time on the connection');
+  t.equal(l.seen[0], 'GET /u ');
+  t.equal(l.seen.length, 201);
+  c.sock.destroy();
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { ChunkedBodyScanner, frameRequestHead } from '../../../lib/http1-request-framer.js';
+import { ChunkedBodyScanner, frameRequestHead } from './http1-request-framer.js';
 
 /** Node's default --max-http-header-size: the parser refuses larger heads anyway. */
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -14,7 +14,7 @@ export interface GateStats {
   requests: number;
   /** Requests that arrived while one was still being answered on the same connection. */
   held: number;
-  /** Streams handed through unframed (upgrades, and what the framer could not frame). */
+  /** Streams handed through unframed (what the framer could not frame, for the parser to refuse). */
   passthrough: number;
 }
 
@@ -198,8 +198,10 @@ export class RequestGate extends Duplex {
       this.answered = false;
       this.stats.requests++;
       this.forward(f.headerBytes);
-      // After an upgrade the owner detaches; until then nothing more is framed.
-      if (f.upgrade) return this.passThrough();
+      // An upgrade request waits like any other: if the server takes it, its owner detaches and
+      // gets the held bytes back in front of the socket; if it answers it as a plain request
+      // (Node does for `Upgrade:` without `Connection: upgrade`), framing goes on. Passing the
+      // stream through here would let one such request carry any number of pipelined ones.
       if (f.kind === 'chunked') {
         this.chunked = new ChunkedBodyScanner();
         this.state = 'chunked';
