@@ -4,6 +4,13 @@ import type { ApplianceState } from '../../core/appliance-state.js';
  * Overall and per-component health, a pure function of the state. A component that is not
  * fitted (no PPS, no RTC, no timekeeper) is `absent`, which never makes the whole unhealthy:
  * absence is reported by the component's own tool as a missing subsystem with its fix.
+ *
+ * The overall verdict says what GET /health says (daemon/http/health.ts), in this tool's
+ * words: `failed` exactly when /health is `down` for the appliance's own state (the
+ * timekeeper not answering, holdover over its budget, unsynchronised after the grace), never
+ * for a lost receiver, PPS or RTC alone: holdover covers those, so they fail their component
+ * and degrade the whole. Active alarms can only add caution: any alarm above `info` makes the
+ * whole at least `degraded`, and only a `critical` one makes it `failed`.
  */
 export type Level = 'ok' | 'degraded' | 'failed' | 'absent' | 'down';
 
@@ -29,6 +36,10 @@ export interface Health {
 }
 
 const RANK: Record<Level, number> = { absent: 0, ok: 1, degraded: 2, failed: 3, down: 4 };
+/** Components whose failure is the appliance's: the rest fail alone while time is still served. */
+const CRITICAL = new Set(['daemon', 'timekeeper']);
+/** As HEALTH_LIMITS.syncGraceMs in daemon/http/health.ts: unsynchronised longer is a failure. */
+const SYNC_GRACE_MS = 15 * 60_000;
 
 export function healthOf(s: ApplianceState, nowMs: number): Health {
   const g = s.gnss;
@@ -41,8 +52,11 @@ export function healthOf(s: ApplianceState, nowMs: number): Health {
 
   const p = s.pps;
   if (p.source === null) comps.push({ name: 'pps', level: 'absent', detail: 'no PPS configured' });
-  else if (p.link === 'open' && p.pulses > 0) comps.push({ name: 'pps', level: p.missed > 0 ? 'degraded' : 'ok', detail: `${p.pulses} pulses, ${p.missed} missed` });
-  else comps.push({ name: 'pps', level: p.link === 'down' ? 'failed' : 'degraded', detail: `${p.source} ${p.link}, ${p.pulses} pulses` });
+  else if (p.link === 'down') comps.push({ name: 'pps', level: 'failed', detail: `${p.source} ${p.link}, ${p.pulses} pulses` });
+  // The tracker's verdict on the recent pulses (as /health reads it), not the missed count since start.
+  else if (p.health && p.health.condition !== 'ok') comps.push({ name: 'pps', level: p.health.condition === 'missing' ? 'failed' : 'degraded', detail: p.health.message });
+  else if (p.link === 'open' && p.pulses > 0) comps.push({ name: 'pps', level: 'ok', detail: `${p.pulses} pulses, ${p.missed} missed since start` });
+  else comps.push({ name: 'pps', level: 'degraded', detail: `${p.source} ${p.link}, ${p.pulses} pulses` });
 
   const r = s.rtc;
   if (r.model === null) comps.push({ name: 'rtc', level: 'absent', detail: 'no RTC configured' });
@@ -52,19 +66,23 @@ export function healthOf(s: ApplianceState, nowMs: number): Health {
 
   const tk = s.timekeeper;
   if (tk.kind === 'none') comps.push({ name: 'timekeeper', level: 'absent', detail: 'no timekeeper configured' });
+  else if (tk.updatedAt === null) comps.push({ name: 'timekeeper', level: 'degraded', detail: `no ${tk.kind} status yet` });
   else if (!tk.reachable) comps.push({ name: 'timekeeper', level: 'failed', detail: `${tk.kind} not answering${tk.lastError ? `: ${tk.lastError}` : ''}` });
+  else if (s.holdover?.state === 'holdover' && s.holdover.overBudget) comps.push({ name: 'timekeeper', level: 'failed', detail: `holdover over its budget (${s.holdover.estimatedErrorS ?? '?'} s estimated, budget ${s.holdover.budgetS} s)` });
   else {
     const sel = tk.sources.find((x) => x.state === 'selected');
-    if (tk.synced !== true) comps.push({ name: 'timekeeper', level: 'degraded', detail: `${tk.kind} not synchronised` });
+    if (tk.synced !== true && tk.updatedAt !== null && nowMs - s.startedAt > SYNC_GRACE_MS) comps.push({ name: 'timekeeper', level: 'failed', detail: `${tk.kind} not synchronised ${Math.round((nowMs - s.startedAt) / 60_000)} min after start` });
+    else if (tk.synced !== true) comps.push({ name: 'timekeeper', level: 'degraded', detail: `${tk.kind} not synchronised` });
     else if (sel && sel.kind !== 'refclock') comps.push({ name: 'timekeeper', level: 'degraded', detail: `${tk.kind} synchronised to network source ${sel.name}, not the GNSS` });
     else comps.push({ name: 'timekeeper', level: 'ok', detail: `${tk.kind} synchronised to ${sel?.name ?? tk.tracking?.refId ?? 'a refclock'}` });
   }
 
   const alarms = alarmsOf(s);
-  let overall: Level = comps.reduce<Level>((w, c) => (RANK[c.level] > RANK[w] ? c.level : w), 'ok');
-  // X.733 severities: critical/major mean the service is impaired; minor/warning a degradation; info nothing.
+  const counted = (c: Component): Level => (RANK[c.level] >= RANK.failed && !CRITICAL.has(c.name) ? 'degraded' : c.level);
+  let overall: Level = comps.reduce<Level>((w, c) => (RANK[counted(c)] > RANK[w] ? counted(c) : w), 'ok');
+  // X.733 severities: critical means the service is lost; anything but info at least a degradation.
   for (const a of alarms ?? []) {
-    const lvl: Level = a.severity === 'critical' || a.severity === 'major' ? 'failed' : a.severity === 'info' ? 'ok' : 'degraded';
+    const lvl: Level = a.severity === 'critical' ? 'failed' : a.severity === 'info' ? 'ok' : 'degraded';
     if (RANK[lvl] > RANK[overall]) overall = lvl;
   }
   return { overall, components: comps, alarms };

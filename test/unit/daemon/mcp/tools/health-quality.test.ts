@@ -16,7 +16,11 @@ t.test('health: all good, then each component degrades the whole', async (t) => 
   t.equal(h.overall, 'degraded');
   t.same(h.components.find((c) => c.name === 'rtc'), { name: 'rtc', level: 'degraded', detail: 'battery low' });
   store.update('gnss', { link: 'down', lastError: 'ENOENT' });
-  t.equal(healthOf(store.snapshot, T0).overall, 'failed');
+  const lost = healthOf(store.snapshot, T0);
+  t.equal(lost.components.find((c) => c.name === 'gnss')?.level, 'failed', 'the receiver itself has failed');
+  t.equal(lost.overall, 'degraded', 'the appliance has not: holdover covers it, as /health says');
+  store.update('timekeeper', { reachable: false, lastError: 'connection refused' });
+  t.equal(healthOf(store.snapshot, T0).overall, 'failed', 'the timekeeper not answering is the appliance failing');
 });
 
 t.test('health: absent components never count against the whole', async (t) => {
@@ -35,7 +39,8 @@ t.test('alarms: read with since-when, severity decides the level; absent section
   t.equal(alarmsOf(noAlarms as unknown as ApplianceState), null);
   const s = withAlarms(base, { active: [{ id: 'pps-missing', severity: 'major', since: T0 - 60_000, message: 'no PPS for 60 s' }], history: [], raised: 1, cleared: 0 });
   t.same(alarmsOf(s), [{ name: 'pps-missing', severity: 'major', message: 'no PPS for 60 s', since: new Date(T0 - 60_000).toISOString(), sinceMs: T0 - 60_000 }]);
-  t.equal(healthOf(s, T0).overall, 'failed');
+  t.equal(healthOf(s, T0).overall, 'degraded', 'a major alarm degrades');
+  t.equal(healthOf(withAlarms(base, { active: [{ id: 'x', severity: 'critical', since: T0, message: '' }] }), T0).overall, 'failed', 'a critical one fails');
   t.equal(healthOf(withAlarms(base, { active: [{ id: 'leap', severity: 'info', since: T0, message: 'leap second announced' }] }), T0).overall, 'ok');
   t.equal(healthOf(withAlarms(base, { active: [{ id: 'x', severity: 'warning', since: T0, message: '' }] }), T0).overall, 'degraded');
   t.same(alarmsOf(withAlarms(base, { active: [null, 3, 'x'] })), [], 'junk entries are skipped, never thrown on');
