@@ -156,7 +156,7 @@ export class Uploader {
     try {
       res = await this.#o.post(this.#ingest, { authorization: `Bearer ${token}`, 'user-agent': `stratum1d/${this.#o.software}` }, JSON.stringify(b.batch), timeoutMs, this.#abort.signal);
     } catch (err) {
-      return this.#failed(`cannot reach the collector at ${this.#ingest.origin}: ${(err as Error).message}`, 'normal');
+      return this.#failed(`cannot reach the collector at ${this.#ingest.origin}: ${(err as Error).message}${tlsHint(err)}`, 'normal');
     }
     if (res.status === 200) {
       const ack = ackSchema.safeParse(res.body);
@@ -242,6 +242,14 @@ export class Uploader {
       this.#wake = wakeable ? done : () => (this.#stopping ? done() : undefined);
     });
   }
+}
+
+/** Node's certificate errors name the symptom; say which setting decides trust. */
+function tlsHint(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string') return '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return ' (the certificate does not name this host: fleet.url must use a name or address in it)';
+  return /CERT|SELF_SIGNED|ISSUER|SIGNATURE/.test(code) ? ` (${code}: the collector's certificate is not trusted; put its CA in fleet.ca)` : '';
 }
 
 function toBatch(items: OutboxItem[], lastSeq: number, sentAt: number, software: string): Batch {
