@@ -10,7 +10,8 @@ import { unixMsToUtc } from '../../src/daemon/core/utc-time.js';
 import type { Fix } from '../../src/daemon/core/fix.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import { NtpShmWriter } from '../../src/daemon/timekeeper/feed/ntp-shm-writer.js';
-import { shmGet, shmRemove } from '../../src/drivers/native/sysv-shm.js';
+import { shmGet, shmInfo, shmRemove } from '../../src/drivers/native/sysv-shm.js';
+import { NTP_SHM_KEY_BASE } from '../../src/daemon/timekeeper/feed/shm-time.js';
 import { claimShmUnit } from '../helpers/shm-unit.js';
 
 /**
@@ -37,12 +38,12 @@ function fixNow(labelMs: number, receivedAt: number): Fix {
   };
 }
 
-t.test('ntpd reads the NMEA time from our SHM segment', {
-  skip: missing ? `ntpsec not unpacked: ${missing} is missing (CI installs it under ${NTPSEC})` : tools.length > 0 ? `missing tools: ${tools.join(', ')}` : false,
-}, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ntpd-shm-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const unit = claimShmUnit(t);
+const skip = missing ? `ntpsec not unpacked: ${missing} is missing (CI installs it under ${NTPSEC})` : tools.length > 0 ? `missing tools: ${tools.join(', ')}` : false;
+
+interface Tap { teardown(fn: () => unknown): void }
+
+/** ntpd reading SHM `unit`, without CAP_SYS_TIME, in a network namespace of its own. */
+function startNtpd(t: Tap, dir: string, unit: number): { child: ChildProcess; output: () => string } {
   const conf = join(dir, 'ntp.conf');
   writeFileSync(conf, [
     `refclock shm unit ${unit} refid NMEA minpoll 3 maxpoll 3`,
@@ -55,20 +56,6 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
     'restrict ::1',
     '',
   ].join('\n'));
-
-  const lines: string[] = [];
-  const log = createLogger({ level: 'info', format: 'json', stream: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
-  const store = new ApplianceStore(initialState({ version: 't', pid: process.pid, startedAt: Date.now(), mode: 'simulate', configSource: 'test', gnssDevice: 'sim', timeValidAfter: 3, ppsSource: null, rtcModel: null, timekeeper: 'ntpsec' }));
-  const writer = new NtpShmWriter({ unit, log, store });
-  t.teardown(() => {
-    writer.close();
-    try {
-      shmRemove(shmGet(writer.key, 1, { create: false, mode: 0 }));
-    } catch {
-      // already gone
-    }
-  });
-
   let output = ''; // ntpd's debug lines (stdout) and errors (stderr)
   const ntpdCommand = ['setpriv', '--inh-caps=-sys_time', '--bounding-set=-sys_time', ntpd, '-n', '-D', '2', '-c', conf];
   const child: ChildProcess = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...ntpdCommand], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,36 +67,75 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
     child.kill('SIGTERM');
     await exited;
   });
+  return { child, output: () => output };
+}
 
-  // One NMEA epoch a second, labelled with this machine's clock and "arriving" 130 ms later.
-  // The delay handed to the writer is 50 ms short of the real one, so the stamps claim this
-  // clock is 50 ms ahead of the labels: ntpd must measure -50 ms (ntpq's offset is the source
-  // minus the local clock). An exact delay would give 0 by construction and prove nothing.
-  const SKEW_S = 0.05;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const label = Math.floor((now - 130) / 1000) * 1000;
-    writer.writeFix(fixNow(label, now), { timeValid: true }, (now - label) / 1000 - SKEW_S);
-  }, 1000);
+/** The writer for `unit`, its segment removed at teardown. */
+function startWriter(t: Tap, unit: number): { writer: NtpShmWriter; store: ApplianceStore } {
+  const log = createLogger({ level: 'error', format: 'json', stream: new Writable({ write(_c, _e, cb) { cb(); } }) });
+  const store = new ApplianceStore(initialState({ version: 't', pid: process.pid, startedAt: Date.now(), mode: 'simulate', configSource: 'test', gnssDevice: 'sim', timeValidAfter: 3, ppsSource: null, rtcModel: null, timekeeper: 'ntpsec' }));
+  const writer = new NtpShmWriter({ unit, log, store });
+  t.teardown(() => {
+    writer.close();
+    try {
+      shmRemove(shmGet(writer.key, 1, { create: false, mode: 0 }));
+    } catch {
+      // already gone
+    }
+  });
+  return { writer, store };
+}
+
+// One NMEA epoch a second, labelled with this machine's clock and "arriving" 130 ms later.
+// The delay handed to the writer is 50 ms short of the real one, so the stamps claim this
+// clock is 50 ms ahead of the labels: ntpd must measure -50 ms (ntpq's offset is the source
+// minus the local clock). An exact delay would give 0 by construction and prove nothing.
+const SKEW_S = 0.05;
+function writeNow(writer: NtpShmWriter): boolean {
+  const now = Date.now();
+  const label = Math.floor((now - 130) / 1000) * 1000;
+  return writer.writeFix(fixNow(label, now), { timeValid: true }, (now - label) / 1000 - SKEW_S);
+}
+function feedEverySecond(t: Tap, writer: NtpShmWriter): void {
+  const timer = setInterval(() => writeNow(writer), 1000);
   t.teardown(() => clearInterval(timer));
+}
 
-  // ntpd -D 2 prints, per shm_timer tick, "SHM(N) feeding data" only for a sample that
-  // passed refclock_shm.c's checks (mode, count clash, receive-time age, clock-receive delta).
+/**
+ * ntpd -D 2 prints, per shm_timer tick, "SHM(N) feeding data" only for a sample that passed
+ * refclock_shm.c's checks (mode, count clash, receive-time age, clock-receive delta).
+ */
+async function samplesAccepted(ntp: { child: ChildProcess; output: () => string }, unit: number): Promise<{ fed: number; complaints: string[] }> {
   const fed = await eventually(() => {
-    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
-    const n = output.split('\n').filter((l) => l.includes(`SHM(${unit}) feeding data`)).length;
+    if (ntp.child.exitCode !== null) throw new Error(`ntpd exited ${ntp.child.exitCode}: ${ntp.output()}`);
+    const n = ntp.output().split('\n').filter((l) => l.includes(`SHM(${unit}) feeding data`)).length;
     return n >= 3 ? n : undefined;
   }, 30_000, `ntpd to accept samples from SHM unit ${unit}`);
+  const complaints = ntp.output().split('\n').filter((l) => l.includes(`SHM(${unit})`) && /stale|difference limit|clash|bad mode/i.test(l));
+  return { fed, complaints };
+}
+
+t.test('ntpd reads the NMEA time from our SHM segment', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ntpd-shm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const unit = claimShmUnit(t);
+  const { writer, store } = startWriter(t, unit);
+  t.ok(writeNow(writer), 'the first sample creates the segment, before ntpd starts');
+  const ntp = startNtpd(t, dir, unit);
+  const child = ntp.child;
+  feedEverySecond(t, writer);
+
+  const { fed, complaints } = await samplesAccepted(ntp, unit);
   t.ok(fed >= 3, `ntpd accepted ${fed} samples from unit ${unit}`);
-  const complaints = output.split('\n').filter((l) => l.includes(`SHM(${unit})`) && /stale|difference limit|clash|bad mode/i.test(l));
   t.same(complaints, [], 'and complained about none');
   const s = writer.stats();
   t.ok(s.writes >= 3 && s.failures === 0, `${s.writes} writes, ${s.failures} failures`);
   t.equal(store.snapshot.timekeeper.feed.shmWrites, s.writes, 'writes published into the state');
+  t.equal(s.segmentMode, '0600', 'we created it: not readable or writable by other users');
 
   // ntpq -p, in ntpd's namespace, while the writer keeps feeding: SHM(unit) with reach > 0.
   const row = await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
+    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${ntp.output()}`);
     const peers = await ntpqPeers(child.pid!);
     const r = peers.split('\n').find((l) => l.slice(1).startsWith(`SHM(${unit})`));
     return r && parseInt(r.slice(1).trim().split(/\s+/)[6] ?? '0', 8) > 0 ? r : undefined;
@@ -121,13 +147,38 @@ t.test('ntpd reads the NMEA time from our SHM segment', {
 
   // ntpd's own measurement of the skew we wrote into the stamps (ntpq -p offset, ms).
   const measured = await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${output}`);
+    if (child.exitCode !== null) throw new Error(`ntpd exited ${child.exitCode}: ${ntp.output()}`);
     const peers = await ntpqPeers(child.pid!);
     const r = peers.split('\n').find((l) => l.slice(1).startsWith(`SHM(${unit})`));
     const offset = r ? Number(r.slice(1).trim().split(/\s+/)[8]) : Number.NaN;
     return Number.isFinite(offset) && offset !== 0 ? offset : undefined;
   }, 30_000, `ntpq -p to show an offset for SHM(${unit})`);
   t.ok(Math.abs(measured - -SKEW_S * 1000) < 20, `ntpd measures ${measured} ms for stamps written ${SKEW_S * 1000} ms ahead (expected -${SKEW_S * 1000} ± 20)`);
+});
+
+t.test('ntpd started first: we take its segment as it made it, say it is world-writable, and ntpd reads us', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ntpd-shm-first-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const unit = claimShmUnit(t);
+  const ntp = startNtpd(t, dir, unit);
+  const key = NTP_SHM_KEY_BASE + unit;
+  // ntpd creates the segment of a configured unit at start (refclock_shm.c shm_start).
+  const made = await eventually(() => {
+    if (ntp.child.exitCode !== null) throw new Error(`ntpd exited ${ntp.child.exitCode}: ${ntp.output()}`);
+    return shmInfo(key) ?? undefined;
+  }, 30_000, `ntpd to create SHM unit ${unit}`);
+  t.equal(made.mode & 0o777, 0o666, `ntpd made unit ${unit} mode 0${(made.mode & 0o777).toString(8)} (its default for units >= 2)`);
+
+  const { writer, store } = startWriter(t, unit);
+  feedEverySecond(t, writer);
+  const { fed, complaints } = await samplesAccepted(ntp, unit);
+  t.ok(fed >= 3, `ntpd accepted ${fed} samples from the segment it made`);
+  t.same(complaints, [], 'and complained about none');
+  const s = writer.stats();
+  t.match(s.layoutReason, new RegExp(`existing segment of ${made.size} bytes`), `layout ${s.layout} taken from the segment ntpd made, not guessed`);
+  t.equal(s.worldWritable, true);
+  t.equal(store.snapshot.timekeeper.feed.shm?.worldWritable, true, 'published, for the ntp-shm-world-writable alarm');
+  t.equal(store.snapshot.timekeeper.feed.shm?.mode, '0666');
 });
 
 /** `ntpq -n -p` in the network namespace of the process `pid` (ntpd's). */
