@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
+import { writeFileSync } from 'node:fs';
+import { DaemonProcess, eventually, simulatedDaemonWithConfig, tempDir } from '../helpers/daemon-process.js';
 import { batchItems, batchSchema, INGEST_PATH, type Gap, type WireRecord } from '../../src/fleet-wire/schema.js';
 
 /**
@@ -327,6 +328,38 @@ t.test('429 Retry-After is waited out; 413 too-large halves the batch until it f
   t.same(collector.conflicts, []);
   t.same(collector.coverage(), { ok: true, why: '' }, 'every number stored exactly once');
   t.same(collector.gaps, [], 'nothing dropped');
+});
+
+t.test('a reload that moves fleet.url restarts the uploader on the same outbox: numbering goes on, the move is recorded', async (t) => {
+  const a = new StubCollector();
+  const b = new StubCollector();
+  await a.start();
+  await b.start();
+  t.teardown(() => a.stop());
+  t.teardown(() => b.stop());
+  const fleetYaml = (url: string) => `timekeeper:\n  kind: none\nfleet:\n  url: ${url}\n  token: ${TOKEN}\n  intervalS: 1\n  timeoutMs: 1000\n  backoff:\n    initialMs: 50\n    maxMs: 500\n`;
+  const { d, cfg } = await simulatedDaemonWithConfig(t, fleetYaml(a.url));
+  await eventually(() => (a.acked >= 4 ? true : undefined), 60_000, 'records at the first collector');
+
+  writeFileSync(cfg, fleetYaml(b.url));
+  d.child.kill('SIGHUP');
+  await eventually(() => d.logs().find((r) => r.msg === 'configuration reloaded'), 20_000, 'configuration reloaded');
+  const movedAt = a.acked;
+  const st = await eventually(async () => {
+    const s = await fleetStatus(d);
+    return s && b.acked > movedAt + 3 && s.fleet.ackedSeq === b.acked && s.fleet.lastError === null ? s : undefined;
+  }, 60_000, 'records at the second collector, acknowledged');
+  t.equal(a.acked, movedAt, 'the first collector hears nothing after the reload');
+  t.ok(st.fleet.lastSeq > movedAt, `numbering went on from the same outbox (lastSeq ${st.fleet.lastSeq}, ${movedAt} sent before the move)`);
+  // The second collector never had 1..movedAt: they were acknowledged and deleted, so they come
+  // as one explicit `lost` gap (that collector's record of the loss), then the records go on.
+  t.same(b.gaps.map((g) => [g.from, g.reason]), [[1, 'lost']], 'one lost gap from 1');
+  t.ok(b.gaps[0]!.to >= movedAt && b.gaps[0]!.to < st.fleet.lastSeq, `the gap ends where the first collector's acknowledgements did (${b.gaps[0]!.to}, first collector ${movedAt})`);
+  t.same(b.coverage(), { ok: true, why: '' }, 'every number at the second collector stored once or in the gap');
+  t.same([...a.conflicts, ...b.conflicts], []);
+  const moved = [...a.events('config-changed'), ...b.events('config-changed')].map((r) => (r.kind === 'event' ? r.body.message : ''));
+  t.ok(moved.includes('fleet settings changed: uploader restarted'), `the restart is recorded as an event (${JSON.stringify(moved)})`);
+  t.equal([...a.events('daemon-start'), ...b.events('daemon-start')].length, 1, 'no second daemon-start: the daemon did not restart');
 });
 
 t.test('fleet off by default: nothing recorded, status says disabled', async (t) => {
