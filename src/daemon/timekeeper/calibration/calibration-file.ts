@@ -1,5 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { writeFileAtomic } from '../../../lib/atomic-write.js';
+import type { LabelNames } from '../../core/label-pulse.js';
 import type { NmeaOffsetEstimate } from '../../core/timekeeper-types.js';
 
 /**
@@ -14,6 +15,12 @@ export interface PersistedCalibration {
   samples: number;
   reference: 'pps' | 'system-clock';
   updatedAt: number;
+  /**
+   * Which pulse the receiver's labels name, as a synchronised reference showed it
+   * (core/label-pulse.ts). Kept so that a receiver that labels the next pulse is still known
+   * to after a reboot with no network to check against. Absent: never learned.
+   */
+  learned?: LabelNames;
 }
 
 export type LoadResult =
@@ -49,10 +56,11 @@ function problem(raw: unknown): string | null {
   if (!(finite(r.samples) && Number.isInteger(r.samples) && r.samples > 0)) return 'samples is not a positive integer';
   if (r.reference !== 'pps' && r.reference !== 'system-clock') return `unknown reference ${JSON.stringify(r.reference)}`;
   if (!finite(r.updatedAt)) return 'updatedAt is not a number';
+  if (r.learned !== undefined && r.learned !== 'previous-pulse' && r.learned !== 'next-pulse') return `unknown label convention ${JSON.stringify(r.learned)}`;
   return null;
 }
 
-export async function saveCalibration(path: string, e: NmeaOffsetEstimate & { reference: 'pps' | 'system-clock'; updatedAt: number }): Promise<void> {
+export async function saveCalibration(path: string, e: NmeaOffsetEstimate & { reference: 'pps' | 'system-clock'; updatedAt: number }, learned: LabelNames | null = null): Promise<void> {
   const body: PersistedCalibration = {
     version: 1,
     valueS: e.valueS,
@@ -60,6 +68,7 @@ export async function saveCalibration(path: string, e: NmeaOffsetEstimate & { re
     samples: e.samples,
     reference: e.reference,
     updatedAt: e.updatedAt,
+    ...(learned ? { learned } : {}),
   };
   await writeFileAtomic(path, `${JSON.stringify(body, null, 2)}\n`);
 }

@@ -116,7 +116,8 @@ export class NmeaCalibrationService {
         const c = got.calibration;
         this.#current = { valueS: c.valueS, spreadS: c.spreadS, samples: c.samples, source: 'persisted', reference: c.reference, updatedAt: c.updatedAt };
         this.#persisted = { valueS: c.valueS, at: this.#o.clock.now() };
-        this.#o.log.info('NMEA delay loaded from the state directory', { file: path, valueS: c.valueS, samples: c.samples });
+        if (c.learned) this.#learned = c.learned;
+        this.#o.log.info('NMEA delay loaded from the state directory', { file: path, valueS: c.valueS, samples: c.samples, learned: c.learned ?? null });
       } else if (got.kind === 'invalid') {
         this.#o.log.warn('NMEA calibration file ignored', { file: path, reason: got.reason });
       }
@@ -158,6 +159,7 @@ export class NmeaCalibrationService {
       if (d.basis === 'reference' && this.#learned !== d.names) {
         this.#o.log.info('NMEA label convention learned from a synchronised reference', { names: d.names, delayS: d.delayS, before: this.#learned });
         this.#learned = d.names;
+        this.#persisted = null; // kept with the next estimate, for a reboot with nothing to check against
       }
       const e = this.#estimator.estimate();
       if (d.basis === 'reference' && e !== null && Math.abs(d.delayS - e.valueS) > 0.5) {
@@ -257,7 +259,7 @@ export class NmeaCalibrationService {
     const reference = c.reference;
     this.#persisted = { valueS: c.valueS, at: this.#o.clock.now() };
     this.#writing = this.#writing
-      .then(() => saveCalibration(path, { ...c, reference, updatedAt: c.updatedAt ?? this.#o.clock.now() }))
+      .then(() => saveCalibration(path, { ...c, reference, updatedAt: c.updatedAt ?? this.#o.clock.now() }, this.#learned))
       .catch((err: Error) => {
         this.#persisted = null; // try again with the next sample
         this.#o.log.warn('could not persist the NMEA calibration', { file: path, error: err.message });

@@ -146,6 +146,31 @@ t.test('a label in the second half of the second with nothing to settle it: not 
   t.ok(lines.some((l) => l.includes('NMEA label convention settled')));
 });
 
+t.test('what a reference taught is kept across a restart: a next-pulse receiver is not ambiguous after a reboot offline', async (t) => {
+  let trusted = true;
+  const { svc, clock, file, o } = setup(t, { minSamples: 8, systemClockTrusted: () => trusted });
+  await svc.start();
+  for (let i = 0; i < 12; i++) second(svc, clock, -0.15, 20);
+  t.equal(svc.estimate.wholeSecond, 'reference');
+  await svc.calibrateNow();
+  t.equal(JSON.parse(readFileSync(file, 'utf8')).learned, 'next-pulse', 'kept in the state file');
+
+  trusted = false; // rebooted with no network: nothing to check the whole second against
+  const again = new NmeaCalibrationService(o);
+  await again.start();
+  for (let i = 0; i < 12; i++) second(again, clock, -0.15, 20);
+  t.equal(again.wholeSecondKnown, true, 'not ambiguous');
+  t.equal(again.estimate.wholeSecond, 'learned');
+  t.ok(Math.abs(again.delayS + 0.15) < 0.002, `calibrated ${again.delayS} s`);
+
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), learned: 'both' }));
+  const { lines, log } = logCapture();
+  const third = new NmeaCalibrationService({ ...o, log });
+  await third.start();
+  t.equal(third.estimate.source, 'initial', 'a file with an unknown convention is not trusted at all');
+  t.ok(lines.some((l) => l.includes('unknown label convention')));
+});
+
 t.test('labels hovering around half a second: the ambiguity ends only after 10 clear epochs in a row', async (t) => {
   const { svc, store, clock } = setup(t, { minSamples: 4 });
   await svc.start();
