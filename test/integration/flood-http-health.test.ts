@@ -1,11 +1,9 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import t from 'tap';
 import { HTTP_LIMITS } from '../../src/daemon/http/http-server.js';
-import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
-import { startPtyPair } from '../helpers/pty.js';
-import { chronydWarnings, startNmeaChronyd } from '../helpers/chronyd-lab.js';
+import { chronydWarnings } from '../helpers/chronyd-lab.js';
+import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
 
 /**
  * The health/metrics endpoint flooded while the daemon feeds a real chronyd -x. The built
@@ -24,20 +22,7 @@ import { chronydWarnings, startNmeaChronyd } from '../helpers/chronyd-lab.js';
  * the slow heads get 408; chronyd keeps receiving NMEA samples, each as right as without the
  * flood (criteria of flood-mcp-network and flood-stall-chronyd). No timing is asserted.
  */
-const hasTools = ['chronyd', 'chronyc', 'socat'].every((c) => spawnSync(c, ['-V']).error === undefined && spawnSync(c, ['--version']).error === undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const chronyc = (port: number, cmd: string): Promise<string> =>
-  new Promise((resolve) => {
-    execFile('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', cmd], { encoding: 'utf8', timeout: 5000 }, (_e, out) => resolve(out ?? ''));
-  });
-
-interface Sample { lastRx: number; offsetS: number }
-const nmeaSample = (out: string): Sample | undefined => {
-  const f = out.split('\n').find((l) => l.split(',')[2] === 'NMEA')?.split(',');
-  if (!f || parseInt(f[5]!, 8) === 0) return undefined;
-  return { lastRx: Number(f[6]), offsetS: -Number(f[8]) };
-};
 
 /** Writes `request` on a connection of its own; resolves with all the daemon sent once the connection is closed. */
 function exchange(port: number, request: string, trickle?: () => string): Promise<string> {
@@ -72,38 +57,10 @@ function answersIn(text: string): { statuses: number[]; rest: string } {
   return { statuses, rest: text.slice(at) };
 }
 
-t.test('flooding /health and /metrics: a kept-alive scraper and status are answered, every connection gets whole answers or a clean close, chronyd samples stay right', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
-  const dir = tempDir();
-  const { port, sock, chronyd } = await startNmeaChronyd(dir);
-  t.teardown(() => chronyd.kill('SIGKILL'));
-
-  const pty = await startPtyPair();
-  t.teardown(() => pty.dispose());
-  const sim = spawn(process.execPath, [BIN, 'simulate', '--to', pty.simSide, '--baud', '115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => sim.kill('SIGKILL'));
-  const d = new DaemonProcess(['run'], dir, {
-    STRATUM1D_GNSS__DEVICE: pty.daemonSide,
-    STRATUM1D_GNSS__BAUD_RATE: '115200',
-    STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
-    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
-    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
-    STRATUM1D_TIMEKEEPER__PPS__KIND: 'none',
-    // No PPS here: the delay is the simulator's 120 ms latency, given, not calibrated.
-    STRATUM1D_TIMEKEEPER__NMEA_OFFSET__INITIAL_S: '0.12',
-    STRATUM1D_RTC__MODEL: 'none',
-  });
-  t.teardown(() => d.stop('SIGKILL'));
-  const state = async (): Promise<{ timekeeper: { feed: Record<string, number> } } | undefined> => {
-    const r = await d.status('--json');
-    return r.code === 0 ? JSON.parse(r.stdout).state : undefined;
-  };
+t.test('flooding /health and /metrics: a kept-alive scraper and status are answered, every connection gets whole answers or a clean close, chronyd samples stay right', { skip: hasFeedTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
+  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none', });
   const url = ((await d.waitForLog((l) => l.msg === 'HTTP listening', 20_000)) as { url: string }).url;
   const httpPort = Number(new URL(url).port);
-  await eventually(async () => {
-    const s = await state();
-    return s && (s.timekeeper.feed.sockSent ?? 0) > 3 ? true : undefined;
-  }, 30_000, 'NMEA samples flowing to chronyd');
-  await eventually(async () => nmeaSample(await chronyc(port, 'sources')), 15_000, 'chronyd to show the NMEA refclock reached');
 
   const samples: Sample[] = [];
   let watching = true;

@@ -1,4 +1,3 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -7,9 +6,8 @@ import t from 'tap';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import WebSocket from 'ws';
-import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
-import { startPtyPair } from '../helpers/pty.js';
-import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
+import { eventually } from '../helpers/daemon-process.js';
+import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
 
 /**
  * MCP over the network, flooded while the daemon feeds a real chronyd -x. The built daemon
@@ -27,7 +25,6 @@ import { startNmeaChronyd } from '../helpers/chronyd-lab.js';
  * before the flood (a stamp made late by a blocked event loop would show as an offset of
  * hundreds of ms); and the daemon counts what it refused. No timing is asserted.
  */
-const hasTools = ['chronyd', 'chronyc', 'socat'].every((c) => spawnSync(c, ['-V']).error === undefined && spawnSync(c, ['--version']).error === undefined);
 
 const FLOOD_KEY = 'flood-key-0123456789abcdef0123';
 const FLOOD_HTTP_KEY = 'flood-http-key-0123456789abcdef';
@@ -35,18 +32,6 @@ const OTHER_KEY = 'other-key-0123456789abcdef0123';
 const sha = (k: string): string => createHash('sha256').update(k).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RATE_LIMITED = -32029;
-
-const chronyc = (port: number, cmd: string): Promise<string> =>
-  new Promise((resolve) => {
-    execFile('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', cmd], { encoding: 'utf8', timeout: 5000 }, (_e, out) => resolve(out ?? ''));
-  });
-
-interface Sample { lastRx: number; offsetS: number }
-const nmeaSample = (out: string): Sample | undefined => {
-  const f = out.split('\n').find((l) => l.split(',')[2] === 'NMEA')?.split(',');
-  if (!f || parseInt(f[5]!, 8) === 0) return undefined;
-  return { lastRx: Number(f[6]), offsetS: -Number(f[8]) };
-};
 
 /** One request/response on the daemon's control socket (line-delimited JSON). */
 function control(socket: string, method: string): Promise<Record<string, unknown>> {
@@ -88,39 +73,9 @@ function postOwnConnection(url: string, headers: Record<string, string>, body: s
   });
 }
 
-t.test('flooding both MCP transports: status answers, other clients are served, every request answered, chronyd samples stay right', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
-  const dir = tempDir();
-  const { port, sock, chronyd } = await startNmeaChronyd(dir);
-  t.teardown(() => chronyd.kill('SIGKILL'));
-
-  const pty = await startPtyPair();
-  t.teardown(() => pty.dispose());
-  const sim = spawn(process.execPath, [BIN, 'simulate', '--to', pty.simSide, '--baud', '115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => sim.kill('SIGKILL'));
-  const d = new DaemonProcess(['run'], dir, {
-    STRATUM1D_GNSS__DEVICE: pty.daemonSide,
-    STRATUM1D_GNSS__BAUD_RATE: '115200',
-    STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
-    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
-    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
-    STRATUM1D_TIMEKEEPER__PPS__KIND: 'none',
-    STRATUM1D_TIMEKEEPER__NMEA_OFFSET__INITIAL_S: '0.12',
-    STRATUM1D_RTC__MODEL: 'none',
-    STRATUM1D_MCP__ENABLED: 'true',
-    STRATUM1D_MCP__PORT: '0',
-    STRATUM1D_MCP__KEYS: `[ {name: flood, role: read, sha256: "${sha(FLOOD_KEY)}"}, {name: flood-http, role: read, sha256: "${sha(FLOOD_HTTP_KEY)}"}, {name: other, role: read, sha256: "${sha(OTHER_KEY)}"}]`,
-  });
-  t.teardown(() => d.stop('SIGKILL'));
-  const state = async (): Promise<{ timekeeper: { feed: Record<string, number> } } | undefined> => {
-    const r = await d.status('--json');
-    return r.code === 0 ? JSON.parse(r.stdout).state : undefined;
-  };
+t.test('flooding both MCP transports: status answers, other clients are served, every request answered, chronyd samples stay right', { skip: hasFeedTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
+  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none', STRATUM1D_MCP__ENABLED: 'true', STRATUM1D_MCP__PORT: '0', STRATUM1D_MCP__KEYS: `[ {name: flood, role: read, sha256: "${sha(FLOOD_KEY)}"}, {name: flood-http, role: read, sha256: "${sha(FLOOD_HTTP_KEY)}"}, {name: other, role: read, sha256: "${sha(OTHER_KEY)}"}]`, });
   const listening = (await d.waitForLog((l) => l.msg === 'MCP listening', 20_000)) as { ws: string; http: string };
-  await eventually(async () => {
-    const s = await state();
-    return s && (s.timekeeper.feed.sockSent ?? 0) > 3 ? true : undefined;
-  }, 30_000, 'NMEA samples flowing to chronyd');
-  await eventually(async () => nmeaSample(await chronyc(port, 'sources')), 15_000, 'chronyd to show the NMEA refclock reached');
 
   const samples: Sample[] = [];
   let watching = true;

@@ -1,10 +1,9 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { BIN, DaemonProcess, eventually, tempDir } from '../helpers/daemon-process.js';
-import { startPtyPair } from '../helpers/pty.js';
-import { chronydWarnings, startNmeaChronyd } from '../helpers/chronyd-lab.js';
+import { eventually } from '../helpers/daemon-process.js';
+import { chronydWarnings } from '../helpers/chronyd-lab.js';
+import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
 
 /**
  * No stall corrupts a sample. The built daemon reads a receiver on a real pseudo-terminal
@@ -14,26 +13,13 @@ import { chronydWarnings, startNmeaChronyd } from '../helpers/chronyd-lab.js';
  * - and the daemon is stopped outright for 3.5 s (SIGSTOP/SIGCONT): the receiver keeps
  *   talking, so on waking the daemon reads several seconds of sentences at once, every one
  *   stamped late: the stall a blocked event loop causes, made certain.
- * (MCP's WebSocket is off by default and not flooded here.)
+ * (The MCP transports and /health + /metrics have flood tests of their own.)
  *
  * Judged from chronyd's side: every NMEA sample chronyd reports (chronyc sources, polled
  * throughout) and its statistics over them (chronyc sourcestats) must be as right as before
  * the flood; the late epochs must have been dropped and counted by the daemon, not sent.
  * No timing is asserted, only samples.
  */
-const hasTools = ['chronyd', 'chronyc', 'socat'].every((c) => spawnSync(c, ['-V']).error === undefined && spawnSync(c, ['--version']).error === undefined);
-
-const chronyc = (port: number, cmd: string): Promise<string> =>
-  new Promise((resolve) => {
-    execFile('chronyc', ['-h', '127.0.0.1', '-p', String(port), '-c', '-n', cmd], { encoding: 'utf8', timeout: 5000 }, (_e, out) => resolve(out ?? ''));
-  });
-
-interface Sample { lastRx: number; offsetS: number; at: number }
-const nmeaSample = (out: string): Sample | undefined => {
-  const f = out.split('\n').find((l) => l.split(',')[2] === 'NMEA')?.split(',');
-  if (!f || parseInt(f[5]!, 8) === 0) return undefined;
-  return { lastRx: Number(f[6]), offsetS: -Number(f[8]), at: Date.now() };
-};
 
 async function open(path: string | number): Promise<Socket> {
   const s = typeof path === 'number' ? connect(path, '127.0.0.1') : connect(path);
@@ -43,38 +29,8 @@ async function open(path: string | number): Promise<Socket> {
   return s;
 }
 
-t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receives is built from a late stamp', { skip: hasTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
-  const dir = tempDir();
-  const { port, sock, chronyd } = await startNmeaChronyd(dir);
-  t.teardown(() => chronyd.kill('SIGKILL'));
-
-  const pty = await startPtyPair();
-  t.teardown(() => pty.dispose());
-  const sim = spawn(process.execPath, [BIN, 'simulate', '--to', pty.simSide, '--baud', '115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => sim.kill('SIGKILL'));
-  const d = new DaemonProcess(['run'], dir, {
-    STRATUM1D_GNSS__DEVICE: pty.daemonSide,
-    STRATUM1D_GNSS__BAUD_RATE: '115200',
-    STRATUM1D_TIMEKEEPER__CHRONY__SOCK_PATH: sock,
-    STRATUM1D_TIMEKEEPER__CHRONY__COMMAND_SOCKET: `127.0.0.1:${port}`,
-    STRATUM1D_TIMEKEEPER__STATUS_INTERVAL_S: '1',
-    STRATUM1D_TIMEKEEPER__PPS__KIND: 'none',
-    // No PPS here: the delay is the simulator's 120 ms latency, given, not calibrated.
-    STRATUM1D_TIMEKEEPER__NMEA_OFFSET__INITIAL_S: '0.12',
-  });
-  t.teardown(() => {
-    d.child.kill('SIGCONT');
-    return d.stop('SIGKILL');
-  });
-  const state = async (): Promise<{ timekeeper: { feed: Record<string, number> } } | undefined> => {
-    const r = await d.status('--json');
-    return r.code === 0 ? JSON.parse(r.stdout).state : undefined;
-  };
-  await eventually(async () => {
-    const s = await state();
-    return s && (s.timekeeper.feed.sockSent ?? 0) > 3 ? true : undefined;
-  }, 30_000, 'NMEA samples flowing to chronyd');
-  await eventually(async () => nmeaSample(await chronyc(port, 'sources')), 15_000, 'chronyd to show the NMEA refclock reached');
+t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receives is built from a late stamp', { skip: hasFeedTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
+  const { d, dir, port, state } = await startFedDaemon(t);
 
   // Watch every sample chronyd reports, from before the flood to well after the stall.
   const samples: Sample[] = [];
