@@ -70,3 +70,23 @@ export async function startFedDaemon(t: { teardown(fn: () => unknown): void }, e
   await eventually(async () => nmeaSample(await chronyc(port, 'sources')), 15_000, 'chronyd to show the NMEA refclock reached');
   return { d, dir, port, state };
 }
+
+/** Reads chronyd's NMEA source every 250 ms until `stop`: every sample chronyd reports meanwhile. */
+export function watchNmeaSamples(port: number): { samples: Sample[]; stop(): Promise<void> } {
+  const samples: Sample[] = [];
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      const s = nmeaSample(await chronyc(port, 'sources'));
+      if (s) samples.push(s);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      watching = false;
+      await done;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import t from 'tap';
 import { HTTP_LIMITS } from '../../src/daemon/http/http-server.js';
 import { chronydWarnings } from '../helpers/chronyd-lab.js';
-import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
+import { chronyc, hasFeedTools, startFedDaemon, watchNmeaSamples } from '../helpers/fed-daemon.js';
 
 /**
  * The health/metrics endpoint flooded while the daemon feeds a real chronyd -x. The built
@@ -58,19 +58,12 @@ function answersIn(text: string): { statuses: number[]; rest: string } {
 }
 
 t.test('flooding /health and /metrics: a kept-alive scraper and status are answered, every connection gets whole answers or a clean close, chronyd samples stay right', { skip: hasFeedTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
-  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none', });
+  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none' });
   const url = ((await d.waitForLog((l) => l.msg === 'HTTP listening', 20_000)) as { url: string }).url;
   const httpPort = Number(new URL(url).port);
 
-  const samples: Sample[] = [];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      const s = nmeaSample(await chronyc(port, 'sources'));
-      if (s) samples.push(s);
-      await sleep(250);
-    }
-  })();
+  const watcher = watchNmeaSamples(port);
+  const samples = watcher.samples;
   const sentBefore = (await state())!.timekeeper.feed.sockSent!;
 
   // The well-behaved scraper holds its kept-alive connection from before the flood.
@@ -146,8 +139,7 @@ t.test('flooding /health and /metrics: a kept-alive scraper and status are answe
   t.ok(refusedSlow > 0, 'some slow heads got as far as their 408');
 
   await sleep(4000); // samples after the flood
-  watching = false;
-  await watcher;
+  await watcher.stop();
   t.ok(samples.length > 10, `${samples.length} readings of chronyd's NMEA source across the flood`);
   const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
   // 0.4 s: PPS numbers a pulse by a label within 0.4 s of it; a label stamped late by a blocked

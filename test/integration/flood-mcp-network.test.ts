@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import WebSocket from 'ws';
 import { eventually } from '../helpers/daemon-process.js';
-import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
+import { chronyc, hasFeedTools, startFedDaemon, watchNmeaSamples } from '../helpers/fed-daemon.js';
 
 /**
  * MCP over the network, flooded while the daemon feeds a real chronyd -x. The built daemon
@@ -74,18 +74,11 @@ function postOwnConnection(url: string, headers: Record<string, string>, body: s
 }
 
 t.test('flooding both MCP transports: status answers, other clients are served, every request answered, chronyd samples stay right', { skip: hasFeedTools ? false : 'chronyd, chronyc or socat missing' }, async (t) => {
-  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none', STRATUM1D_MCP__ENABLED: 'true', STRATUM1D_MCP__PORT: '0', STRATUM1D_MCP__KEYS: `[ {name: flood, role: read, sha256: "${sha(FLOOD_KEY)}"}, {name: flood-http, role: read, sha256: "${sha(FLOOD_HTTP_KEY)}"}, {name: other, role: read, sha256: "${sha(OTHER_KEY)}"}]`, });
+  const { d, dir, port, state } = await startFedDaemon(t, { STRATUM1D_RTC__MODEL: 'none', STRATUM1D_MCP__ENABLED: 'true', STRATUM1D_MCP__PORT: '0', STRATUM1D_MCP__KEYS: `[ {name: flood, role: read, sha256: "${sha(FLOOD_KEY)}"}, {name: flood-http, role: read, sha256: "${sha(FLOOD_HTTP_KEY)}"}, {name: other, role: read, sha256: "${sha(OTHER_KEY)}"}]` });
   const listening = (await d.waitForLog((l) => l.msg === 'MCP listening', 20_000)) as { ws: string; http: string };
 
-  const samples: Sample[] = [];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      const s = nmeaSample(await chronyc(port, 'sources'));
-      if (s) samples.push(s);
-      await sleep(250);
-    }
-  })();
+  const watcher = watchNmeaSamples(port);
+  const samples = watcher.samples;
   const sentBefore = (await state())!.timekeeper.feed.sockSent!;
 
   // The HTTP flooder (its own key: the rate limit is per key) opens its session first.
@@ -180,8 +173,7 @@ t.test('flooding both MCP transports: status answers, other clients are served, 
   t.equal(big.status, 413, `a body over mcp.maxMessageBytes is refused with 413${big.status === 413 ? '' : `: ${big.body.slice(0, 200)}`}`);
 
   await sleep(4000); // samples after the flood
-  watching = false;
-  await watcher;
+  await watcher.stop();
   t.ok(samples.length > 10, `${samples.length} readings of chronyd's NMEA source across the flood`);
   const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
   // 0.4 s: PPS numbers a pulse by a label within 0.4 s of it; a label stamped late by a stall

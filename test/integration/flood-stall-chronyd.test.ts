@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { eventually } from '../helpers/daemon-process.js';
 import { chronydWarnings } from '../helpers/chronyd-lab.js';
-import { chronyc, hasFeedTools, nmeaSample, startFedDaemon, type Sample } from '../helpers/fed-daemon.js';
+import { chronyc, hasFeedTools, startFedDaemon, watchNmeaSamples } from '../helpers/fed-daemon.js';
 
 /**
  * No stall corrupts a sample. The built daemon reads a receiver on a real pseudo-terminal
@@ -33,15 +33,8 @@ t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receiv
   const { d, dir, port, state } = await startFedDaemon(t);
 
   // Watch every sample chronyd reports, from before the flood to well after the stall.
-  const samples: Sample[] = [];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      const s = nmeaSample(await chronyc(port, 'sources'));
-      if (s) samples.push(s);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
+  const watcher = watchNmeaSamples(port);
+  const samples = watcher.samples;
 
   const gpsdAddr = await eventually(() => {
     const line = d.logs().find((l) => l.msg === 'gpsd JSON server listening') as { port?: number } | undefined;
@@ -61,8 +54,7 @@ t.test('floods on every surface and a 3.5 s stall: no NMEA sample chronyd receiv
   await new Promise((r) => setTimeout(r, 3500));
   d.child.kill('SIGCONT');
   await new Promise((r) => setTimeout(r, 8000));
-  watching = false;
-  await watcher;
+  await watcher.stop();
 
   t.ok(samples.length > 20, `${samples.length} readings of chronyd's NMEA source`);
   const worst = samples.reduce((w, s) => (Math.abs(s.offsetS) > Math.abs(w.offsetS) ? s : w));
