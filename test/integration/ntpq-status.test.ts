@@ -1,11 +1,11 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { systemClock } from '../../src/drivers/clock.js';
-import { shmGet, shmRemove } from '../../src/drivers/native/sysv-shm.js';
+import { shmGet, shmInfo, shmRemove } from '../../src/drivers/native/sysv-shm.js';
 import { ApplianceStore, initialState } from '../../src/daemon/core/appliance-state.js';
 import type { Fix } from '../../src/daemon/core/fix.js';
 import { unixMsToUtc } from '../../src/daemon/core/utc-time.js';
@@ -42,8 +42,21 @@ writeFileSync(conf, [
   'restrict 127.0.0.1',
   'restrict ::1',
   `driftfile ${join(dir, 'drift')}`,
+  `logfile ${join(dir, 'ntpd.log')}`,
   '',
 ].join('\n'));
+/** What ntpd logged and how the segment stands: said when ntpd does not reach the refclock. */
+const ntpdWitness = (): string => {
+  let logText = '';
+  try {
+    logText = readFileSync(join(dir, 'ntpd.log'), 'utf8').split('\n').slice(-8).join(' | ');
+  } catch {
+    logText = 'no ntpd.log';
+  }
+  const seg = shmInfo(writer.key);
+  const w = writer.stats();
+  return `segment ${seg ? `${seg.size} bytes mode 0${seg.mode.toString(8)} owner uid ${seg.uid}` : 'absent'}; writer ${w.writes} writes, ${w.failures} failures, layout ${w.layout} (${w.layoutReason}), last error ${w.lastError}; ntpd.log: ${logText}`;
+};
 
 const children: ChildProcess[] = [];
 const stopChild = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
@@ -130,7 +143,8 @@ t.test('fed by NtpShmWriter: the GPS refclock reached, offset and state as ntpq 
     writer.writeFix(fix(label, now), { timeValid: true }, (now - label) / 1000 + AHEAD_S);
   }, 1000);
   const gps = () => tk().sources.find((s) => s.name === 'GPS');
-  t.ok(await until(() => (gps()?.reach ?? 0) > 0, 30_000), `ntpd reached the SHM refclock (${tk().lastError ?? 'answering'})`);
+  const reached = await until(() => (gps()?.reach ?? 0) > 0, 30_000);
+  t.ok(reached, `ntpd reached the SHM refclock (${tk().lastError ?? 'answering'})${reached ? '' : `: ${ntpdWitness()}`}`);
   const s = gps()!;
   t.equal(s.kind, 'refclock');
   t.ok(s.lastSampleAgoS !== null && s.lastSampleAgoS <= 4, `last sample ${s.lastSampleAgoS} s ago`);
