@@ -14,8 +14,8 @@ export class CollectorProcess {
   readonly exited: Promise<number | null>;
   readonly url: Promise<string>;
 
-  constructor(argv: string[]) {
-    this.child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  constructor(argv: string[], opts: { cwd?: string } = {}) {
+    this.child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     let buf = '';
     let found!: (u: string) => void;
     let failed!: (e: Error) => void;

@@ -161,6 +161,24 @@ t.test('add-device, serve, ingest over HTTP, devices --json, metrics, remove-dev
   );
 });
 
+t.test('the issue\'s form `collector --db D --listen HOST:PORT` serves; without --db the database is ./stratum1d-fleet.db', async (t) => {
+  const here = mkdtempSync(join(tmpdir(), 's1d-collector-default-'));
+  t.teardown(() => rmSync(here, { recursive: true, force: true }));
+  const byDefault = new CollectorProcess([BIN, 'collector', '--listen', '127.0.0.1:0'], { cwd: here });
+  t.teardown(() => byDefault.stop());
+  const url = await byDefault.url;
+  t.equal((await send(`${url}/health`)).status, 200, 'serving');
+  t.ok(existsSync(join(here, 'stratum1d-fleet.db')), 'the database is ./stratum1d-fleet.db in the working directory');
+  t.equal(await byDefault.stop(), 0);
+
+  const other = join(here, 'named.db');
+  const named = new CollectorProcess([BIN, 'collector', '--db', other, '--listen', '127.0.0.1:0'], { cwd: here });
+  t.teardown(() => named.stop());
+  t.equal((await send(`${await named.url}/health`)).status, 200, '--db and --listen without `serve`');
+  t.ok(existsSync(other), `the database is ${other}`);
+  t.equal(await named.stop(), 0);
+});
+
 t.test('users: add-user reads the password from stdin', async (t) => {
   const r = cli(['add-user', 'ops', '--role', 'admin', '--db', db], 'correct horse battery\n');
   t.equal(r.code, 0, r.stderr);
