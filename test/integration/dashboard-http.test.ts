@@ -72,8 +72,14 @@ t.test('dashboard HTTP surface', async (t) => {
   await t.test('session: CSRF token and origin required on POSTs; SSE stream', async (t) => {
     const res = await login('vera', 'viewer-pass-1');
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-    const html = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+    const page = await fetch(`${base}/`, { headers: { cookie } });
+    const html = await page.text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    // Served from the package, no CDN: the page names no other origin, and the browser is told
+    // to load nothing from one (a chart library slipped in from a CDN would not even run).
+    t.match(page.headers.get('content-security-policy'), /default-src 'self'; script-src 'self'; style-src 'self'/);
+    const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+    t.ok(refs.length > 0 && refs.every((r) => r.startsWith('/') && !r.startsWith('//')), `every script, style and link is on this collector: ${refs.join(' ')}`);
     const post = (o: Record<string, string>, extra: Record<string, string> = {}) => {
       const f = form(o);
       return fetch(`${base}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': f['content-type'], ...extra }, body: f.body });
