@@ -247,22 +247,28 @@ async function runBackend(backend: 'sqlite' | 'postgres', o: FleetIngestOptions,
       d.close();
     } else {
       const pool = new pg.Pool({ connectionString: db, max: concurrency });
-      const v = await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-      dbVersion = `PostgreSQL ${v.rows[0]!.v} (fsync on, synchronous_commit on)`;
-      await pool.query('CREATE TABLE bench_raw (device text NOT NULL, seq bigint NOT NULL, at bigint NOT NULL, body jsonb NOT NULL, PRIMARY KEY (device, seq))');
-      const end = performance.now() + o.ceilingS * 1000;
-      const r0 = performance.now();
-      let k = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (performance.now() < end) {
-            const i = k++;
-            await pool.query('INSERT INTO bench_raw (device, seq, at, body) VALUES ($1, $2, $3, $4)', [names[i % names.length], i, Date.now(), body]);
-          }
-        }),
-      );
-      raw = k / ((performance.now() - r0) / 1000);
-      await pool.end();
+      // An idle client the cluster's shutdown terminates must not take the bench down with an
+      // unhandled 'error', hiding whatever failed first.
+      pool.on('error', (e) => o.log(`fleet ${backend}: raw-insert pool: ${e.message}`));
+      try {
+        const v = await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+        dbVersion = `PostgreSQL ${v.rows[0]!.v} (fsync on, synchronous_commit on)`;
+        await pool.query('CREATE TABLE bench_raw (device text NOT NULL, seq bigint NOT NULL, at bigint NOT NULL, body jsonb NOT NULL, PRIMARY KEY (device, seq))');
+        const end = performance.now() + o.ceilingS * 1000;
+        const r0 = performance.now();
+        let k = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (performance.now() < end) {
+              const i = k++;
+              await pool.query('INSERT INTO bench_raw (device, seq, at, body) VALUES ($1, $2, $3, $4)', [names[i % names.length], i, Date.now(), body]);
+            }
+          }),
+        );
+        raw = k / ((performance.now() - r0) / 1000);
+      } finally {
+        await pool.end();
+      }
     }
 
     return {
