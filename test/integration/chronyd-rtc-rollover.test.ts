@@ -129,5 +129,6 @@ t.test('an uncorrectable rollover caught only by the RTC never reaches chronyd',
   t.ok(tpvTimes.every((ms) => ms >= accepted.from - 2000 && ms <= accepted.to), `TPV times are now, not 1024 weeks ahead (${tpvTimes.map((ms) => new Date(ms).toISOString()).join(', ')})`);
   const toff = accepted.reports.filter((r) => r.class === 'TOFF');
   t.ok(toff.length >= 2, `TOFF reports are back (${toff.length})`);
-  t.ok(toff.every((r) => Math.abs(Number(r.clock_sec) - Number(r.real_sec)) <= 1), 'each TOFF label is within a second of its arrival time');
+  // Bracketed like the TPV times, not held to its arrival: a loaded machine may stamp that late.
+  t.ok(toff.every((r) => Number(r.real_sec) * 1000 >= accepted.from - 2000 && Number(r.real_sec) * 1000 <= accepted.to), `each TOFF label is now, not 1024 weeks ahead (${toff.map((r) => r.real_sec).join(', ')})`);
 });
