@@ -51,10 +51,15 @@ function fmtS(s: number): string {
   return `${(s * 1e9).toFixed(0)} ns`;
 }
 
-/** The appliance's reporting interval: from its newest telemetry, else the collector's default. */
+/**
+ * The appliance's reporting interval: from its newest telemetry when longer than the
+ * collector's default, else the default. Never shorter: `intervalS` is the measured length of
+ * that record's interval, and the partial interval a stop or a reload closes early (2 s, say)
+ * would otherwise call the appliance silent before its next full interval could arrive.
+ */
 export function applianceIntervalS(latest: TelemetryRow | undefined, defaultIntervalS: number): number {
   const s = latest?.body.intervalS;
-  return typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : defaultIntervalS;
+  return typeof s === 'number' && Number.isFinite(s) && s > defaultIntervalS ? s : defaultIntervalS;
 }
 
 export function fleetAlarms(input: {

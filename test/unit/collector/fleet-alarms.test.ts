@@ -101,4 +101,8 @@ t.test("silent counts the appliance's own interval (its newest telemetry), not t
   );
   t.match(late[0]!.message, /slow silent for 3 min \(3 intervals of 60 s missed\)/);
   t.equal(silentAt(NOW + 35_000, []).length, 1, "no telemetry yet: the collector's 10 s stands in");
+  // A reload or stop closes its interval early: that short record must not shorten the wait.
+  const partial: TelemetryRow = { ...latest('slow', 0), body: { ...latest('slow', 0).body, intervalS: 2 } };
+  t.same(silentAt(NOW + 12_000, [partial]), [], 'after a 2 s partial interval, not silent 12 s later');
+  t.equal(silentAt(NOW + 31_000, [partial]).length, 1, "but silent after 3 of the collector's intervals");
 });
