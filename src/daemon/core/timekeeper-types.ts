@@ -128,3 +128,6 @@ export function initialTimekeeperState(kind: TimekeeperState['kind']): Timekeepe
     updatedAt: null,
   };
 }
+
+/** How long after start an unsynchronised timekeeper is still "synchronising"; longer is a failure (GET /health and MCP get_health alike). */
+export const SYNC_GRACE_MS = 15 * 60_000;

@@ -1,4 +1,5 @@
 import type { ApplianceState } from '../core/appliance-state.js';
+import { SYNC_GRACE_MS } from '../core/timekeeper-types.js';
 import type { HostFacts } from './host-facts.js';
 
 /**
@@ -39,7 +40,7 @@ export type ComponentName = 'gnss' | 'pps' | 'rtc' | 'timekeeper' | 'fleet' | 'd
 
 export const HEALTH_LIMITS = {
   /** Unsynchronised this long after start is no longer "still synchronising". */
-  syncGraceMs: 15 * 60_000,
+  syncGraceMs: SYNC_GRACE_MS,
   /** The fleet uploader's retries are normal; this many in a row mean the collector is unreachable. */
   fleetFailuresDegraded: 3,
   /** Disk: below either bound the state (outbox, calibration, audit) is at risk / failing. */

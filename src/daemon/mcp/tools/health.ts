@@ -1,4 +1,5 @@
 import type { ApplianceState } from '../../core/appliance-state.js';
+import { SYNC_GRACE_MS } from '../../core/timekeeper-types.js';
 
 /**
  * Overall and per-component health, a pure function of the state. A component that is not
@@ -38,8 +39,6 @@ export interface Health {
 const RANK: Record<Level, number> = { absent: 0, ok: 1, degraded: 2, failed: 3, down: 4 };
 /** Components whose failure is the appliance's: the rest fail alone while time is still served. */
 const CRITICAL = new Set(['daemon', 'timekeeper']);
-/** As HEALTH_LIMITS.syncGraceMs in daemon/http/health.ts: unsynchronised longer is a failure. */
-const SYNC_GRACE_MS = 15 * 60_000;
 
 export function healthOf(s: ApplianceState, nowMs: number): Health {
   const g = s.gnss;
