@@ -24,9 +24,11 @@ writeFileSync(
   restart,
   `#!/bin/sh
 # stop the private chronyd (by its own pidfile), then start it again; chronyd's foreground
-# process exits non-zero when the daemon fails to initialise.
+# process exits non-zero when the daemon fails to initialise. A chronyd that died of a fatal
+# error leaves its pidfile behind: only a pid that is still a chronyd is ours to stop.
 if [ -f ${pidfile} ]; then
-  pid=$(cat ${pidfile}); kill "$pid" 2>/dev/null
+  pid=$(cat ${pidfile})
+  [ "$(cat /proc/$pid/comm 2>/dev/null)" = chronyd ] && kill "$pid" 2>/dev/null
   i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 fi
 exec chronyd -x -u root -f ${main}
@@ -63,19 +65,28 @@ const io = cliIo;
 
 const chronycSources = () => spawnSync('chronyc', ['-h', cmdsock, '-n', '-c', 'sources'], { encoding: 'utf8' });
 
-t.teardown(() => {
+// chronyd writes its driftfile (drift.tmp, then a rename) and unlinks its sockets as it exits:
+// removing the directory before it is gone races those writes (ENOTEMPTY), so wait for it.
+t.teardown(async () => {
   if (existsSync(pidfile)) {
     const pid = Number(readFileSync(pidfile, 'utf8').trim());
-    if (pid > 0) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
+    if (pid > 0 && alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 t.test('first apply installs the include and chronyd comes up with our refclock', async (t) => {
   // An empty previous include so the private chronyd exists before the first apply.
