@@ -69,6 +69,24 @@ t.test('connections beyond the bound are closed at once', async (t) => {
 });
 
 const ok = async () => ({ status: 200, contentType: 'text/plain', body: 'ok\n' });
+
+/** A server on a free loopback port whose one route, /x, counts its calls; stopped at teardown. */
+async function countingServer(t: { teardown(fn: () => unknown): void }, options: Partial<Parameters<typeof startHttpServer>[0]> = {}) {
+  let calls = 0;
+  const ep = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    ...options,
+    routes: {
+      '/x': async () => {
+        calls++;
+        return ok();
+      },
+    },
+  });
+  t.teardown(() => ep.stop());
+  return { ep, calls: () => calls };
+}
 const statuses = (text: string): string[] => text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
 
 /** Resolves once `s` closes, or rejects after a generous deadline (the server never closed it). */
@@ -134,20 +152,7 @@ t.test('pipelined requests reach the routes one per event-loop turn; the connect
 });
 
 t.test('a head trickled in on a kept-alive connection is cut with 408; an idle one is closed quietly', async (t) => {
-  let calls = 0;
-  const ep = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    headersTimeoutMs: 1000,
-    requestTimeoutMs: 2000,
-    routes: {
-      '/x': async () => {
-        calls++;
-        return ok();
-      },
-    },
-  });
-  t.teardown(() => ep.stop());
+  const { ep, calls } = await countingServer(t, { headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
   // One complete request and the start of the next in one write: the gate holds the start.
   const slow = open(ep.address.port);
   slow.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n');
@@ -157,7 +162,7 @@ t.test('a head trickled in on a kept-alive connection is cut with 408; an idle o
   await closed(slow, 'the slow head');
   clearInterval(trickle);
   t.same(statuses(slow.text()), ['HTTP/1.1 200', 'HTTP/1.1 408'], 'the first request answered, the trickled one refused with 408');
-  t.equal(calls, 1);
+  t.equal(calls(), 1);
 
   const idle = open(ep.address.port);
   idle.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -197,18 +202,7 @@ t.test('a client that pipelines and never reads gets a bounded number of answers
 });
 
 t.test('huge heads, bodies on GET, upgrades and garbage are refused with a status, counted, and the connection closed', async (t) => {
-  let calls = 0;
-  const ep = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    routes: {
-      '/x': async () => {
-        calls++;
-        return ok();
-      },
-    },
-  });
-  t.teardown(() => ep.stop());
+  const { ep, calls } = await countingServer(t);
   const port = ep.address.port;
   // 10 KiB: over the 8 KiB limit, within what the gate frames; 40 KiB: beyond both.
   t.match(await raw(port, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
@@ -224,7 +218,7 @@ t.test('huge heads, bodies on GET, upgrades and garbage are refused with a statu
     t.same(statuses(reply), ['HTTP/1.1 400'], `${first.split('\r\n')[0]} with ${first.includes('pgrade') ? 'an upgrade' : 'CONNECT'}: 400, nothing pipelined behind it answered`);
   }
   t.match(await raw(port, 'NOT HTTP AT ALL\r\n\r\n'), /^HTTP\/1\.1 400 /);
-  t.equal(calls, 1, 'the route ran only for the GET with Content-Length: 0');
+  t.equal(calls(), 1, 'the route ran only for the GET with Content-Length: 0');
   const r = ep.stats().refused;
   t.same({ header: r.header, body: r.body, upgrade: r.upgrade, malformed: r.malformed }, { header: 2, body: 2, upgrade: 3, malformed: 1 });
   // The server is still there for everyone else.
