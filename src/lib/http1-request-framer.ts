@@ -18,8 +18,8 @@
  */
 
 export type Framing =
-  | { kind: 'length'; headerBytes: number; bodyBytes: number; upgrade: boolean }
-  | { kind: 'chunked'; headerBytes: number; upgrade: boolean }
+  | { kind: 'length'; headerBytes: number; bodyBytes: number }
+  | { kind: 'chunked'; headerBytes: number }
   | { kind: 'unframable'; reason: string };
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -39,7 +39,6 @@ export function frameRequestHead(buf: Buffer, maxHeaderBytes: number): Framing |
   const lines = buf.toString('latin1', start, end).split('\r\n');
   let contentLength: number | null = null;
   let transferEncoding: string | null = null;
-  let upgrade = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
@@ -55,8 +54,6 @@ export function frameRequestHead(buf: Buffer, maxHeaderBytes: number): Framing |
       contentLength = n;
     } else if (name === 'transfer-encoding') {
       transferEncoding = transferEncoding === null ? value.toLowerCase() : `${transferEncoding}, ${value.toLowerCase()}`;
-    } else if (name === 'upgrade') {
-      upgrade = true;
     }
   }
   if (transferEncoding !== null) {
@@ -64,9 +61,9 @@ export function frameRequestHead(buf: Buffer, maxHeaderBytes: number): Framing |
     if (contentLength !== null) return { kind: 'unframable', reason: 'content-length with transfer-encoding' };
     const codings = transferEncoding.split(',').map((c) => c.trim());
     if (codings[codings.length - 1] !== 'chunked') return { kind: 'unframable', reason: 'transfer-encoding not ending in chunked' };
-    return { kind: 'chunked', headerBytes, upgrade };
+    return { kind: 'chunked', headerBytes };
   }
-  return { kind: 'length', headerBytes, bodyBytes: contentLength ?? 0, upgrade };
+  return { kind: 'length', headerBytes, bodyBytes: contentLength ?? 0 };
 }
 
 /**

@@ -7,7 +7,7 @@ t.test('a head is framed only once complete, at every split point', async (t) =>
   const req = 'POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello';
   const end = req.indexOf('\r\n\r\n') + 4;
   for (let i = 0; i < end; i++) t.equal(frameRequestHead(head(req.slice(0, i)), 16384), null, `incomplete at ${i}`);
-  t.same(frameRequestHead(head(req), 16384), { kind: 'length', headerBytes: end, bodyBytes: 5, upgrade: false });
+  t.same(frameRequestHead(head(req), 16384), { kind: 'length', headerBytes: end, bodyBytes: 5 });
 });
 
 t.test('body length rules (RFC 9112 §6)', async (t) => {
@@ -25,12 +25,12 @@ t.test('body length rules (RFC 9112 §6)', async (t) => {
   t.match(f('Transfer-Encoding: chunked, gzip\r\n'), { kind: 'unframable' }, 'chunked not last (§6.1: 400)');
   t.match(f('Transfer-Encoding: chunked\r\nContent-Length: 3\r\n'), { kind: 'unframable', reason: /content-length with transfer-encoding/ }, 'both: smuggling shape');
   t.match(f('no colon here\r\n'), { kind: 'unframable' }, 'a header line without a colon');
-  t.match(f('Upgrade: websocket\r\nConnection: Upgrade\r\n'), { kind: 'length', upgrade: true });
+  t.same(f('Upgrade: websocket\r\nConnection: Upgrade\r\n'), { kind: 'length', headerBytes: 60, bodyBytes: 0 }, 'an upgrade request is framed like any other (its owner decides)');
 });
 
 t.test('empty lines before a request line are skipped (§2.2)', async (t) => {
   const r = frameRequestHead(head('\r\n\r\nGET / HTTP/1.1\r\n\r\n'), 16384);
-  t.same(r, { kind: 'length', headerBytes: 4 + 18, bodyBytes: 0, upgrade: false });
+  t.same(r, { kind: 'length', headerBytes: 4 + 18, bodyBytes: 0 });
 });
 
 t.test('a head over the limit is unframable, complete or not', async (t) => {
