@@ -1,5 +1,6 @@
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { retryAfterSeconds } from '../../lib/retry-after.js';
 
 /** What came back from one POST: a status and parsed JSON, or a transport error. */
 export type PostResult =
@@ -55,8 +56,7 @@ export function createPoster(baseUrl: string, opts: { maxSockets: number; ca?: s
               } catch {
                 parsed = { error: text.slice(0, 200) };
               }
-              const ra = Number(res.headers['retry-after']);
-              finish({ ok: true, status: res.statusCode ?? 0, body: parsed, retryAfterS: Number.isFinite(ra) && ra >= 0 ? ra : null });
+                  finish({ ok: true, status: res.statusCode ?? 0, body: parsed, retryAfterS: retryAfterSeconds(res.headers) });
             });
           },
         );

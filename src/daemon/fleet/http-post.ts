@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { retryAfterSeconds } from '../../lib/retry-after.js';
 
 /** What the uploader needs of HTTP: one JSON POST with a deadline. An interface so tests can count calls. */
 export interface PostResult {
@@ -60,8 +61,7 @@ export function createPoster(opts: { ca?: string | Buffer }): { post: PostJson; 
           } catch {
             parsed = null;
           }
-          const ra = Number(res.headers['retry-after']);
-          resolve({ status: res.statusCode ?? 0, body: parsed, retryAfterS: Number.isFinite(ra) && ra >= 0 ? ra : null });
+          resolve({ status: res.statusCode ?? 0, body: parsed, retryAfterS: retryAfterSeconds(res.headers) });
         });
       });
       req.end(payload);

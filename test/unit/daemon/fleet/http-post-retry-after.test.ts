@@ -8,12 +8,14 @@ import { createPoster } from '../../../../src/daemon/fleet/http-post.js';
  * the uploader as seconds (the uploader's waits are tested in uploader-timing.test.ts).
  */
 
-t.test('Retry-After in seconds is read from the reply; absent or unreadable, it is null', async (t) => {
+t.test('Retry-After in seconds, or as a date against the reply\'s own Date, is read from the reply; absent or unreadable, it is null', async (t) => {
   const replies: Array<{ status: number; headers: Record<string, string> }> = [
     { status: 429, headers: { 'retry-after': '2' } },
     { status: 503, headers: { 'retry-after': '120' } },
     { status: 503, headers: {} },
     { status: 429, headers: { 'retry-after': 'soon' } },
+    // A proxy's date form, years from this machine's clock: only the server's Date places it.
+    { status: 503, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:29:30 GMT', date: 'Wed, 21 Oct 2015 07:28:00 GMT' } },
   ];
   let i = 0;
   const server = http.createServer((req, res) => {
@@ -40,6 +42,7 @@ t.test('Retry-After in seconds is read from the reply; absent or unreadable, it 
       [503, 120],
       [503, null],
       [429, null],
+      [503, 90],
     ],
   );
   t.same(got[0]!.body, { error: 'busy', code: 'busy' }, 'the JSON body is parsed');
