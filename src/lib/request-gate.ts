@@ -267,15 +267,20 @@ export class RequestGate extends Duplex {
 /**
  * Puts a RequestGate between every accepted connection and `server`'s parser, and releases
  * the next request when each response closes. An 'upgrade' listener must call `detach()` on
- * the socket it gets (when it is a RequestGate) before using it.
+ * the socket it gets (when it is a RequestGate) before using it. `onGated` sees each gate
+ * before the parser does (a server that times its connections starts the clock there).
  */
-export function gateRequests(server: Server | HttpsServer, stats: GateStats): void {
+export function gateRequests(server: Server | HttpsServer, stats: GateStats, onGated?: (gate: RequestGate) => void): void {
   // node:https parses after the TLS handshake ('secureConnection'); node:http on 'connection'.
   const accepted = server.listeners('secureConnection').length > 0 ? 'secureConnection' : 'connection';
   const [parse] = server.listeners(accepted) as ((socket: Duplex) => void)[];
   if (!parse) throw new Error(`node:http has no '${accepted}' listener to put the request gate in front of`);
   server.removeListener(accepted, parse);
-  server.on(accepted, (socket: Socket) => parse.call(server, new RequestGate(socket, stats)));
+  server.on(accepted, (socket: Socket) => {
+    const gate = new RequestGate(socket, stats);
+    onGated?.(gate);
+    parse.call(server, gate);
+  });
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.socket instanceof RequestGate) {
       const gate = req.socket;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { gateRequests, RequestGate, type GateStats } from '../../lib/request-gate.js';
-import { ConnectionDeadline, type DeadlineMiss } from './connection-deadline.js';
+import { ConnectionDeadline, type DeadlineMiss } from '../../lib/connection-deadline.js';
 
 /**
  * A deliberately small HTTP/1.1 server for two read-only routes, where one client's connection
@@ -120,18 +120,12 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
     },
     (req, res) => void answer(req, res),
   );
-  // Between the gate and Node's parser: each connection is tracked as the gate hands it over.
-  // gateRequests puts the gate in front of the first 'connection' listener, which is this one.
-  const [parse] = server.listeners('connection') as ((this: Server, socket: Duplex) => void)[];
-  server.removeAllListeners('connection');
-  server.on('connection', (gated: Duplex) => {
-    const socket = rawSocket(gated);
-    const conn = new ConnectionDeadline(socket, gated, { headMs: headersTimeoutMs, answerMs: requestTimeoutMs, onMiss: (miss) => missed(conn, miss) });
+  // Between the gate and Node's parser: each connection is timed from the moment it is gated.
+  gateRequests(server, gate, (gated) => {
+    const conn = new ConnectionDeadline(gated.inner, gated, { headMs: headersTimeoutMs, answerMs: requestTimeoutMs, onMiss: (miss) => missed(conn, miss) });
     conns.set(gated, conn);
-    socket.once('close', () => conns.delete(gated));
-    parse!.call(server, gated);
+    gated.inner.once('close', () => conns.delete(gated));
   });
-  gateRequests(server, gate);
   // Node closes connections over the bound before it parses a byte of them.
   server.maxConnections = o.maxConnections ?? HTTP_LIMITS.maxConnections;
   server.on('drop', () => void refused.connections++);
@@ -241,10 +235,6 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
 }
 
 /** The TCP socket under what Node's HTTP server hands around (the request gate, when gated). */
-function rawSocket(s: Duplex): Socket {
-  return s instanceof RequestGate ? s.inner : (s as Socket);
-}
-
 function announcesBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');

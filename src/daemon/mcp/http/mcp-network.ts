@@ -12,6 +12,7 @@ import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
 import { Admission } from './admission.js';
 import { gateRequests, RequestGate, type GateStats } from '../../../lib/request-gate.js';
+import { ConnectionDeadline, type DeadlineMiss } from '../../../lib/connection-deadline.js';
 import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
 import { KeySlots, type McpServerFactory, type SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';
@@ -25,6 +26,14 @@ export const MCP_PATH = '/mcp';
 export const HTTP_MAX_IN_FLIGHT_PER_KEY = 8;
 export const HTTP_MAX_WAITING_PER_KEY = 64;
 
+/**
+ * From a connection's start and the end of each answer, the next request's head must be
+ * complete within this. Behind the request gate Node's own header timer never sees a head
+ * trickled in on a kept-alive connection (connection-deadline.ts), so without it one client
+ * could hold connections open forever a byte at a time. Idle connections are closed quietly.
+ */
+export const MCP_HEAD_TIMEOUT_MS = 10_000;
+
 export interface McpNetworkOptions {
   config: McpConfig;
   /** The daemon-side appliance API for a caller (the caller is what the audit log records). */
@@ -34,6 +43,8 @@ export interface McpNetworkOptions {
   log: Logger;
   /** Clock for the rate limiter (ms, monotonic); tests inject one. */
   now?: () => number;
+  /** MCP_HEAD_TIMEOUT_MS unless a test needs it shorter. */
+  headTimeoutMs?: number;
 }
 
 export interface McpNetwork {
@@ -72,12 +83,32 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   reporter.unref();
   ws = new WebSocketEndpoint(ctx, config);
   http = new StreamableSessions(ctx, config);
-  const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0, keyQuota: 0 };
+  const refused = { origin: 0, key: 0, path: 0, subprotocol: 0, capacity: 0, keyQuota: 0, slowRequest: 0 };
+  let idleClosed = 0;
   const admission = new Admission({ maxInFlight: HTTP_MAX_IN_FLIGHT_PER_KEY, maxWaiting: HTTP_MAX_WAITING_PER_KEY });
 
   const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
   const gates: GateStats = { requests: 0, held: 0, passthrough: 0 };
+  /** By what the parser reads (the gate). */
+  const conns = new Map<Duplex, ConnectionDeadline>();
+  const missed = (conn: ConnectionDeadline, miss: DeadlineMiss): void => {
+    conn.closing = true;
+    if (miss === 'slow-request') {
+      refused.slowRequest++;
+      // Nothing of this request reached the parser (the gate holds incomplete heads).
+      conn.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      setTimeout(() => conn.socket.destroy(), 1000).unref();
+    } else {
+      idleClosed++;
+      conn.socket.destroy();
+    }
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const conn = conns.get(req.socket);
+    if (conn) {
+      conn.beginAnswer();
+      res.once('close', () => conn.endAnswer());
+    }
     if (pathOf(req) !== MCP_PATH) {
       refused.path++;
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: MCP is at ${MCP_PATH}\n`);
@@ -131,8 +162,14 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   server.on('clientError', (_err, socket) => socket.destroy());
   // Every connection reaches Node's parser through a RequestGate: one request at a time, so a
   // client pipelining thousands of POSTs is parsed one per turn, not all in one (request-gate.ts).
-  gateRequests(server, gates);
+  const headMs = opts.headTimeoutMs ?? MCP_HEAD_TIMEOUT_MS;
+  gateRequests(server, gates, (gated) => {
+    const conn = new ConnectionDeadline(gated.inner, gated, { headMs, answerMs: null, onMiss: (miss) => missed(conn, miss) });
+    conns.set(gated, conn);
+    gated.inner.once('close', () => conns.delete(gated));
+  });
   server.on('upgrade', (req: IncomingMessage, gated: Duplex, head: Buffer) => {
+    conns.get(gated)?.release();
     // A WebSocket gets the real socket: frames have their own turn budget (websocket-transport.ts).
     const socket = gated instanceof RequestGate ? gated.detach() : gated;
     socket.on('error', () => socket.destroy());
@@ -179,7 +216,7 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
 
   return {
     address,
-    stats: () => ({ refused: { ...refused }, auth: { ...throttle.stats, tracked: throttle.tracked }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats, gate: { ...gates } }, rate: { ...limiter.stats } }),
+    stats: () => ({ refused: { ...refused }, auth: { ...throttle.stats, tracked: throttle.tracked }, websocket: { ...ws!.stats, open: ws!.size }, http: { ...http!.stats, open: http!.size, ...admission.stats, gate: { ...gates }, connections: conns.size, idleClosed }, rate: { ...limiter.stats } }),
     async stop() {
       clearInterval(reporter);
       reportFailures();

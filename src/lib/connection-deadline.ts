@@ -6,8 +6,12 @@ export type DeadlineMiss = 'idle' | 'slow-request' | 'slow-reader';
 export interface ConnectionDeadlineOptions {
   /** From connect, and from the end of each answer: the next request's head must be complete. */
   headMs: number;
-  /** From a request's start: its answer must be taken by the client. */
-  answerMs: number;
+  /**
+   * From a request's start: its answer must be taken by the client. null: no bound while
+   * answering (MCP's notification streams and tool calls last as long as they last; a client
+   * that does not read them is held back by TCP, not by our memory).
+   */
+  answerMs: number | null;
   onMiss(miss: DeadlineMiss): void;
 }
 
@@ -55,7 +59,14 @@ export class ConnectionDeadline {
   beginAnswer(): void {
     this.answers++;
     this.#answering = true;
-    this.#arm(this.o.answerMs, 'slow-reader');
+    if (this.o.answerMs === null) this.#clear();
+    else this.#arm(this.o.answerMs, 'slow-reader');
+  }
+
+  /** The connection is no longer HTTP's (an upgrade took the socket): nothing more is timed. */
+  release(): void {
+    this.closing = true;
+    this.#clear();
   }
 
   endAnswer(): void {
