@@ -1,7 +1,7 @@
 /**
  * SIGHUP, the pure part: which keys changed between the running configuration and the file,
  * what each change needs (a service reconfigured or restarted, or a daemon restart), and the
- * configuration that then really runs. No I/O here; daemon-lifecycle.ts acts on the plan.
+ * configuration that then really runs. No I/O here; reload-config.ts acts on the plan.
  */
 
 /** A service the reload can reconfigure or restart in place. */
