@@ -1,5 +1,8 @@
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { gateRequests, type GateStats } from './request-gate.js';
 
 export type DeadlineMiss = 'idle' | 'slow-request' | 'slow-reader';
 
@@ -93,4 +96,26 @@ export class ConnectionDeadline {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }
+}
+
+/** What a server answers on a socket whose head did not arrive in time (nothing reached its parser). */
+export const REQUEST_TIMEOUT_408 = 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+/**
+ * Gates `server`'s connections (request-gate.ts) and times each from the moment it is gated.
+ * Returns the deadlines by what the parser reads (the gate, which is `req.socket`); a
+ * connection leaves the map when its socket closes.
+ */
+export function gateAndTimeConnections(
+  server: Server | HttpsServer,
+  gateStats: GateStats,
+  o: Omit<ConnectionDeadlineOptions, 'onMiss'> & { onMiss(conn: ConnectionDeadline, miss: DeadlineMiss): void },
+): Map<Duplex, ConnectionDeadline> {
+  const conns = new Map<Duplex, ConnectionDeadline>();
+  gateRequests(server, gateStats, (gated) => {
+    const conn = new ConnectionDeadline(gated.inner, gated, { headMs: o.headMs, answerMs: o.answerMs, onMiss: (miss) => o.onMiss(conn, miss) });
+    conns.set(gated, conn);
+    gated.inner.once('close', () => conns.delete(gated));
+  });
+  return conns;
 }

@@ -70,19 +70,19 @@ const chronycSources = () => spawnSync('chronyc', ['-h', cmdsock, '-n', '-c', 's
 t.teardown(async () => {
   if (existsSync(pidfile)) {
     const pid = Number(readFileSync(pidfile, 'utf8').trim());
-    if (pid > 0 && alive(pid)) {
+    if (pid > 0 && isChronyd(pid)) {
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 100 && isChronyd(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isChronyd(pid)) process.kill(pid, 'SIGKILL');
     }
   }
   rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
-function alive(pid: number): boolean {
+/** Like the restart script: a pidfile left by a chronyd that died may name some other process by now. */
+function isChronyd(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'chronyd';
   } catch {
     return false;
   }

@@ -56,7 +56,7 @@ export function createPoster(baseUrl: string, opts: { maxSockets: number; ca?: s
               } catch {
                 parsed = { error: text.slice(0, 200) };
               }
-                  finish({ ok: true, status: res.statusCode ?? 0, body: parsed, retryAfterS: retryAfterSeconds(res.headers) });
+              finish({ ok: true, status: res.statusCode ?? 0, body: parsed, retryAfterS: retryAfterSeconds(res.headers) });
             });
           },
         );

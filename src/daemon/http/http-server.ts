@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { gateRequests, RequestGate, type GateStats } from '../../lib/request-gate.js';
-import { ConnectionDeadline, type DeadlineMiss } from '../../lib/connection-deadline.js';
+import { RequestGate, type GateStats } from '../../lib/request-gate.js';
+import { gateAndTimeConnections, REQUEST_TIMEOUT_408, type ConnectionDeadline, type DeadlineMiss } from '../../lib/connection-deadline.js';
 
 /**
  * A deliberately small HTTP/1.1 server for two read-only routes, where one client's connection
@@ -101,8 +101,6 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
   const refused: HttpRefusals = { connections: 0, method: 0, body: 0, header: 0, malformed: 0, 'slow-request': 0, 'slow-reader': 0, upgrade: 0 };
   const counts = { recycled: 0, idleClosed: 0 };
   const gate: GateStats = { requests: 0, held: 0, passthrough: 0 };
-  /** By what the parser reads (the gate). */
-  const conns = new Map<Duplex, ConnectionDeadline>();
   const headersTimeoutMs = o.headersTimeoutMs ?? HTTP_LIMITS.headersTimeoutMs;
   const requestTimeoutMs = Math.max(o.requestTimeoutMs ?? HTTP_LIMITS.requestTimeoutMs, headersTimeoutMs);
   const maxRequests = o.maxRequestsPerConnection ?? HTTP_LIMITS.maxRequestsPerConnection;
@@ -121,11 +119,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
     (req, res) => void answer(req, res),
   );
   // Between the gate and Node's parser: each connection is timed from the moment it is gated.
-  gateRequests(server, gate, (gated) => {
-    const conn = new ConnectionDeadline(gated.inner, gated, { headMs: headersTimeoutMs, answerMs: requestTimeoutMs, onMiss: (miss) => missed(conn, miss) });
-    conns.set(gated, conn);
-    gated.inner.once('close', () => conns.delete(gated));
-  });
+  const conns = gateAndTimeConnections(server, gate, { headMs: headersTimeoutMs, answerMs: requestTimeoutMs, onMiss: (conn, miss) => missed(conn, miss) });
   // Node closes connections over the bound before it parses a byte of them.
   server.maxConnections = o.maxConnections ?? HTTP_LIMITS.maxConnections;
   server.on('drop', () => void refused.connections++);
@@ -159,7 +153,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
       refused[miss]++;
       // Nothing of this request reached the parser (the gate holds incomplete heads): the
       // socket is ours to answer on.
-      endAndCut(conn.socket, `HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      endAndCut(conn.socket, REQUEST_TIMEOUT_408);
     } else {
       refused[miss]++;
       // It does not read: an answer would only wait in our memory.
@@ -234,7 +228,6 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpEndpoin
   };
 }
 
-/** The TCP socket under what Node's HTTP server hands around (the request gate, when gated). */
 function announcesBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');

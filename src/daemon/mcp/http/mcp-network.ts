@@ -11,8 +11,8 @@ import { AuthThrottle } from '../auth/auth-throttle.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { WebSocketEndpoint } from '../transports/websocket-endpoint.js';
 import { Admission } from './admission.js';
-import { gateRequests, RequestGate, type GateStats } from '../../../lib/request-gate.js';
-import { ConnectionDeadline, type DeadlineMiss } from '../../../lib/connection-deadline.js';
+import { RequestGate, type GateStats } from '../../../lib/request-gate.js';
+import { gateAndTimeConnections, REQUEST_TIMEOUT_408, type ConnectionDeadline, type DeadlineMiss } from '../../../lib/connection-deadline.js';
 import { guardRequest, jsonRpcErrorBody } from './request-guard.js';
 import { KeySlots, type McpServerFactory, type SessionContext } from './session-context.js';
 import { StreamableSessions } from './streamable-sessions.js';
@@ -89,14 +89,14 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
 
   const tls = config.tls.cert !== undefined && config.tls.key !== undefined;
   const gates: GateStats = { requests: 0, held: 0, passthrough: 0 };
-  /** By what the parser reads (the gate). */
-  const conns = new Map<Duplex, ConnectionDeadline>();
+  /** By what the parser reads (the gate); set once the server exists. */
+  let conns = new Map<Duplex, ConnectionDeadline>();
   const missed = (conn: ConnectionDeadline, miss: DeadlineMiss): void => {
     conn.closing = true;
     if (miss === 'slow-request') {
       refused.slowRequest++;
       // Nothing of this request reached the parser (the gate holds incomplete heads).
-      conn.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      conn.socket.end(REQUEST_TIMEOUT_408);
       setTimeout(() => conn.socket.destroy(), 1000).unref();
     } else {
       idleClosed++;
@@ -162,12 +162,8 @@ export async function startMcpNetwork(opts: McpNetworkOptions): Promise<McpNetwo
   server.on('clientError', (_err, socket) => socket.destroy());
   // Every connection reaches Node's parser through a RequestGate: one request at a time, so a
   // client pipelining thousands of POSTs is parsed one per turn, not all in one (request-gate.ts).
-  const headMs = opts.headTimeoutMs ?? MCP_HEAD_TIMEOUT_MS;
-  gateRequests(server, gates, (gated) => {
-    const conn = new ConnectionDeadline(gated.inner, gated, { headMs, answerMs: null, onMiss: (miss) => missed(conn, miss) });
-    conns.set(gated, conn);
-    gated.inner.once('close', () => conns.delete(gated));
-  });
+  // Each connection is timed too: a head must arrive within headTimeoutMs (answers are not timed).
+  conns = gateAndTimeConnections(server, gates, { headMs: opts.headTimeoutMs ?? MCP_HEAD_TIMEOUT_MS, answerMs: null, onMiss: (conn, miss) => missed(conn, miss) });
   server.on('upgrade', (req: IncomingMessage, gated: Duplex, head: Buffer) => {
     conns.get(gated)?.release();
     // A WebSocket gets the real socket: frames have their own turn budget (websocket-transport.ts).
